@@ -1,0 +1,57 @@
+# Two commands do all the set-up: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+LANGS := en fr nl it
+
+.PHONY: run test lint format i18n i18n-extract i18n-update i18n-compile migrate demo install install-dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP) $@
+
+install: $(STAMP)
+install-dev: $(DEV_STAMP)
+
+i18n-compile: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy=false -d translations --statistics 2>&1 | grep -v "^$$" || true
+	@$(BIN)/pybabel compile -d translations -f -q
+
+migrate: $(STAMP)
+	$(FLASK) db upgrade
+
+demo: migrate
+	$(FLASK) demo load
+
+run: i18n-compile demo
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(DEV_STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+i18n-extract: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --omit-header -o translations/messages.pot .
+
+i18n-update: i18n-extract
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --no-location --omit-header
+
+i18n: i18n-update i18n-compile
+
+test: $(DEV_STAMP) lint i18n-compile
+	$(BIN)/pytest

@@ -1,0 +1,52 @@
+"""The mentoring workspace: application factory."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from . import config, db, i18n, security
+from .extensions import csrf, htmx, limiter, login_manager
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(config.DEFAULTS)
+    app.config.from_mapping(config.from_environment(Path(app.instance_path)))
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app, PROJECT_ROOT / "translations")
+    security.init_app(app)
+
+    from .auth.services import load_user
+
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = None  # the sign-in page says why on its own
+
+    from . import admin, auth, cli, errors, health, pairs
+
+    for area in (auth, pairs, admin, health):
+        app.register_blueprint(area.bp)
+    errors.init_app(app)
+    cli.init_app(app)
+
+    from . import labels, policy
+
+    app.jinja_env.globals["policy"] = policy.TEMPLATE_FUNCTIONS
+    app.jinja_env.globals["labels"] = labels.TEMPLATE_LABELS
+    return app

@@ -1,0 +1,5 @@
+"""Programme administration: organisations, pairs, clusters, memberships, invitations."""
+
+from .routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,176 @@
+"""Passwords, sessions, reset tokens and invitations."""
+
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from zxcvbn import zxcvbn
+
+from .. import db, mail
+from ..models import Invitation, Membership, User, cluster_consultant, side_for, utcnow
+from ..models.invitation import hash_token, new_token
+
+MIN_PASSWORD_LENGTH = 12
+_hasher = PasswordHasher()
+# Verifying against this keeps a sign-in for an unknown address as slow as for a known one.
+_DUMMY_HASH = _hasher.hash("not a password of anyone's")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_problem(password: str, user_inputs: list[str] = ()) -> str | None:
+    """Why this password is refused, or None when it is good enough."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return _("Use at least %(count)d characters.", count=MIN_PASSWORD_LENGTH)
+    if zxcvbn(password[:100], user_inputs=[u for u in user_inputs if u])["score"] < 2:
+        return _("This password is too common or too easy to guess. Try a few unrelated words.")
+    return None
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def authenticate(email: str, password: str) -> User | None:
+    user = find_user_by_email(email)
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def load_user(cookie_id: str) -> User | None:
+    """Flask-Login's loader: the cookie holds "id:session_token"; an old token is refused."""
+    user_id, _sep, token = cookie_id.partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_token != token:
+        return None
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    user.password_hash = hash_password(password)
+    user.end_all_sessions()
+
+
+# Password reset -------------------------------------------------------------------------
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def reset_token(user: User) -> str:
+    # The current hash is part of the token: once the password changes, it is spent.
+    return _reset_serializer().dumps({"id": user.id, "h": user.password_hash[-16:]})
+
+
+def user_for_reset_token(token: str) -> User | None:
+    try:
+        data = _reset_serializer().loads(
+            token, max_age=current_app.config["PASSWORD_RESET_SECONDS"]
+        )
+    except BadSignature:
+        return None
+    user = db.session.get(User, data.get("id")) if isinstance(data, dict) else None
+    if user is None or user.password_hash[-16:] != data.get("h"):
+        return None
+    return user
+
+
+def send_password_reset(user: User) -> None:
+    link = url_for("auth.reset_password", token=reset_token(user), _external=True)
+    with force_locale(user.locale or "en"):
+        mail.send(
+            user.email,
+            _("Reset your password for the mentoring workspace"),
+            render_template("mail/password_reset.txt", user=user, link=link),
+        )
+
+
+# Invitations ----------------------------------------------------------------------------
+
+
+def invite(email: str, invited_by: User, locale: str, **offer) -> Invitation:
+    """Create an invitation and e-mail its single-use link. ``offer`` names what it grants:
+    pair, role, side, organisation; or cluster (as consultant); or as_admin."""
+    token, token_hash = new_token()
+    invitation = Invitation(
+        email=normalise_email(email),
+        token_hash=token_hash,
+        invited_by=invited_by,
+        locale=locale,
+        expires_at=utcnow() + timedelta(days=current_app.config["INVITATION_DAYS"]),
+        **offer,
+    )
+    db.session.add(invitation)
+    link = url_for("auth.accept_invitation", token=token, _external=True)
+    with force_locale(locale):
+        mail.send(
+            invitation.email,
+            _("You are invited to the mentoring workspace"),
+            render_template("mail/invitation.txt", invitation=invitation, link=link),
+        )
+    return invitation
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    invitation = db.session.scalar(
+        select(Invitation).where(Invitation.token_hash == hash_token(token))
+    )
+    if invitation is None or not invitation.is_usable():
+        return None
+    return invitation
+
+
+def accept(invitation: Invitation, user: User) -> None:
+    """Grant what the invitation offers, once."""
+    if user.id is None:
+        db.session.flush()
+    if invitation.pair_id is not None:
+        membership = db.session.scalar(
+            select(Membership).where(
+                Membership.user_id == user.id, Membership.pair_id == invitation.pair_id
+            )
+        )
+        if membership is None:
+            membership = Membership(user=user, pair_id=invitation.pair_id)
+            db.session.add(membership)
+        membership.role = invitation.role
+        membership.side = side_for(invitation.role, invitation.side)
+        membership.organisation_id = invitation.organisation_id
+    if invitation.cluster_id is not None:
+        already = db.session.scalar(
+            select(func.count()).where(
+                cluster_consultant.c.cluster_id == invitation.cluster_id,
+                cluster_consultant.c.user_id == user.id,
+            )
+        )
+        if not already:
+            db.session.execute(
+                cluster_consultant.insert().values(
+                    cluster_id=invitation.cluster_id, user_id=user.id
+                )
+            )
+    if invitation.as_admin:
+        user.is_admin = True
+    invitation.accepted_at = utcnow()
+    invitation.accepted_by_id = user.id

@@ -1,0 +1,47 @@
+"""Command-line tools: ``flask --app wsgi db …`` and ``flask --app wsgi demo …``."""
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from . import migrations
+
+db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
+demo_cli = AppGroup("demo", help="Demonstration data.")
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str):
+    """Migrate the database up to REVISION (default: the newest)."""
+    migrations.upgrade(current_app, revision)
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str):
+    """Migrate the database down to REVISION ("base" empties it)."""
+    migrations.downgrade(current_app, revision)
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message: str):
+    """Write a new migration from the difference between models and database."""
+    from alembic import command
+
+    command.revision(migrations.alembic_config(current_app), message=message, autogenerate=True)
+
+
+@demo_cli.command("load")
+def demo_load():
+    """Load the IncluCities demo network (safe to run again)."""
+    from .demo import load
+
+    summary = load()
+    click.echo(summary)
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(db_cli)
+    app.cli.add_command(demo_cli)

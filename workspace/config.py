@@ -1,0 +1,61 @@
+"""Configuration read from the environment, with safe local defaults."""
+
+import os
+import secrets
+from pathlib import Path
+
+LANGUAGES = ("en", "fr", "nl", "it")
+
+
+def secret_key(instance_path: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in instance/."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = instance_path / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_hex(32)
+    # O_EXCL: when several workers start at once, only one writes; the others read its key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key
+
+
+def from_environment(instance_path: Path) -> dict:
+    env = os.environ.get
+    return {
+        "SECRET_KEY": secret_key(instance_path),
+        "DATABASE_URL": env("DATABASE_URL") or f"sqlite:///{instance_path / 'workspace.db'}",
+        "MAIL_SERVER": env("MAIL_SERVER"),
+        "MAIL_PORT": int(env("MAIL_PORT", "25")),
+        "MAIL_USE_TLS": env("MAIL_USE_TLS", "").lower() in ("1", "true", "yes"),
+        "MAIL_USERNAME": env("MAIL_USERNAME"),
+        "MAIL_PASSWORD": env("MAIL_PASSWORD"),
+        "MAIL_SENDER": env("MAIL_SENDER", "Mentoring workspace <workspace@localhost>"),
+        "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI", "memory://"),
+        "SESSION_COOKIE_SECURE": env("SESSION_COOKIE_SECURE", "").lower() in ("1", "true"),
+    }
+
+
+DEFAULTS = {
+    "LANGUAGES": LANGUAGES,
+    "BABEL_DEFAULT_LOCALE": "en",
+    "BABEL_DEFAULT_TIMEZONE": "UTC",
+    "DEFAULT_USER_TIMEZONE": "Europe/Brussels",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "INVITATION_DAYS": 14,
+    "PASSWORD_RESET_SECONDS": 3600,
+    "RATELIMIT_HEADERS_ENABLED": False,
+    "RATELIMIT_STRATEGY": "moving-window",
+}

@@ -1,0 +1,63 @@
+"""Translated names for the codes stored in the database."""
+
+from flask_babel import lazy_gettext as _l
+
+from .models import EmailPreference, MentoringTheme, OrganisationKind, PairStatus, Role, Side, Theme
+
+ROLES = {
+    Role.MENTOR: _l("Mentor city official"),
+    Role.MENTEE: _l("Mentee city official"),
+    Role.PARTNER: _l("Association partner"),
+    Role.NETWORK: _l("Support network member"),
+}
+ROLES_PLURAL = {
+    Role.MENTOR: _l("Mentor city officials"),
+    Role.MENTEE: _l("Mentee city officials"),
+    Role.PARTNER: _l("Association partners"),
+    Role.NETWORK: _l("Support network members"),
+}
+SIDES = {Side.MENTOR: _l("Mentor side"), Side.MENTEE: _l("Mentee side")}
+THEMES = {
+    Theme.EDUCATION: _l("Education and training"),
+    Theme.HOUSING: _l("Housing"),
+    Theme.BASIC_SERVICES: _l("Access to basic services"),
+    Theme.PARTICIPATION: _l("Active participation and social inclusion"),
+}
+MENTORING_THEMES = {
+    MentoringTheme.NEEDS_ASSESSMENT: _l("Gender-sensitive assessment of needs"),
+    MentoringTheme.CITY_FOR_ALL: _l("A city for all"),
+    MentoringTheme.EMPLOYMENT: _l("Decent employment and entrepreneurship"),
+    MentoringTheme.LANGUAGE_LEARNING: _l("Language learning"),
+}
+PAIR_STATUSES = {
+    PairStatus.PLANNED: _l("Planned"),
+    PairStatus.ACTIVE: _l("Active"),
+    PairStatus.COMPLETED: _l("Completed"),
+}
+ORGANISATION_KINDS = {
+    OrganisationKind.CITY: _l("City"),
+    OrganisationKind.ASSOCIATION: _l("Association of local governments"),
+    OrganisationKind.CONSULTANCY: _l("Consultancy"),
+    OrganisationKind.COORDINATOR: _l("Programme coordinator"),
+    OrganisationKind.SUPPORT: _l("Local support organisation"),
+}
+EMAIL_PREFERENCES = {
+    EmailPreference.OFF: _l("No e-mail, only in the workspace"),
+    EmailPreference.IMMEDIATE: _l("An e-mail for each notification"),
+    EmailPreference.DAILY: _l("One daily digest"),
+}
+
+
+def choices(mapping: dict) -> list[tuple[str, str]]:
+    return [(code.value, label) for code, label in mapping.items()]
+
+
+TEMPLATE_LABELS = {
+    "roles": ROLES,
+    "roles_plural": ROLES_PLURAL,
+    "sides": SIDES,
+    "themes": THEMES,
+    "mentoring_themes": MENTORING_THEMES,
+    "pair_statuses": PAIR_STATUSES,
+    "organisation_kinds": ORGANISATION_KINDS,
+}

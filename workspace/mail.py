@@ -1,0 +1,39 @@
+"""Outgoing mail: SMTP when MAIL_SERVER is set, else the log and instance/outbox/."""
+
+import logging
+import smtplib
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+from flask import current_app
+
+log = logging.getLogger(__name__)
+
+
+def send(to: str, subject: str, body: str) -> None:
+    config = current_app.config
+    message = EmailMessage()
+    message["From"] = config["MAIL_SENDER"]
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain="workspace.local")
+    message.set_content(body)
+
+    if config.get("MAIL_SERVER"):
+        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+            if config.get("MAIL_USE_TLS"):
+                smtp.starttls()
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+            smtp.send_message(message)
+        return
+
+    outbox = Path(current_app.instance_path) / "outbox"
+    outbox.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    path = outbox / f"{stamp}.eml"
+    path.write_bytes(message.as_bytes())
+    # The subject only: bodies carry one-time links, which must not reach the log.
+    log.info("mail to %s (%s) written to %s", to, subject, path)

@@ -1,0 +1,182 @@
+"""Who may do what: the only place access is decided (DESIGN §2).
+
+Routes call these functions (through ``pair_or_404`` and ``require``); templates ask the
+same functions, exposed as ``policy``. Pair-scoped answers are "not found" for anyone
+outside the pair, so a URL never reveals that a pair exists.
+"""
+
+from dataclasses import dataclass
+from functools import wraps
+
+from flask import abort, g
+from flask_login import current_user
+from sqlalchemy import select
+
+from . import db
+from .models import Membership, Pair, Role, Side, User, cluster_consultant
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What a user is in one pair: admin, the pair's consultant, a member, or nothing."""
+
+    is_admin: bool = False
+    is_consultant: bool = False
+    role: Role | None = None
+    side: Side | None = None
+
+    @property
+    def is_core(self) -> bool:
+        return self.role is not None and self.role.is_core
+
+    @property
+    def sees_pair(self) -> bool:
+        return self.is_admin or self.is_consultant or self.role is not None
+
+
+NOBODY = Standing()
+
+
+def standing(user, pair: Pair) -> Standing:
+    """The user's standing in the pair, looked up once per request."""
+    if user is None or not user.is_authenticated:
+        return NOBODY
+    cache = g.setdefault("_standings", {})
+    key = (user.id, pair.id)
+    if key not in cache:
+        membership = db.session.execute(
+            select(Membership.role, Membership.side).where(
+                Membership.user_id == user.id, Membership.pair_id == pair.id
+            )
+        ).first()
+        consults = pair.cluster_id is not None and pair.cluster_id in consulted_cluster_ids(user)
+        cache[key] = Standing(
+            is_admin=user.is_admin,
+            is_consultant=consults,
+            role=membership.role if membership else None,
+            side=membership.side if membership else None,
+        )
+    return cache[key]
+
+
+def consulted_cluster_ids(user) -> frozenset[int]:
+    if "_consulted" not in g:
+        g._consulted = frozenset(
+            db.session.scalars(
+                select(cluster_consultant.c.cluster_id).where(
+                    cluster_consultant.c.user_id == user.id
+                )
+            )
+        )
+    return g._consulted
+
+
+# Pair capabilities ----------------------------------------------------------------------
+
+
+def can_see_pair(user, pair: Pair) -> bool:
+    return standing(user, pair).sees_pair
+
+
+def can_see_core_only_items(user, pair: Pair) -> bool:
+    s = standing(user, pair)
+    return s.is_admin or s.is_consultant or s.is_core
+
+
+def can_contribute(user, pair: Pair) -> bool:
+    """Start a thread, create tasks and events."""
+    return can_see_core_only_items(user, pair)
+
+
+def can_moderate(user, pair: Pair) -> bool:
+    s = standing(user, pair)
+    return s.is_admin or s.is_consultant
+
+
+def can_edit_plan(user, pair: Pair) -> bool:
+    """Edit action-plan sections and translations: the pair's own people, not the admin."""
+    s = standing(user, pair)
+    return s.is_consultant or s.is_core
+
+
+def can_comment(user, pair: Pair) -> bool:
+    return can_see_pair(user, pair)
+
+
+def invitable(user, pair: Pair) -> list[tuple[Role, Side]]:
+    """The (role, side) combinations this user may invite people to in this pair."""
+    s = standing(user, pair)
+    everything = [
+        (Role.MENTOR, Side.MENTOR),
+        (Role.MENTEE, Side.MENTEE),
+        (Role.PARTNER, Side.MENTOR),
+        (Role.PARTNER, Side.MENTEE),
+        (Role.NETWORK, Side.MENTOR),
+        (Role.NETWORK, Side.MENTEE),
+    ]
+    if s.is_admin or s.is_consultant:
+        return everything
+    if s.is_core:
+        return [(Role.NETWORK, s.side)]
+    return []
+
+
+def can_invite(user, pair: Pair, role: Role | None = None, side: Side | None = None) -> bool:
+    allowed = invitable(user, pair)
+    if role is None:
+        return bool(allowed)
+    return (role, side) in allowed
+
+
+# Programme capabilities -----------------------------------------------------------------
+
+
+def can_manage_programme(user) -> bool:
+    """Manage pairs, clusters, organisations and memberships; invite anyone."""
+    return bool(user and user.is_authenticated and user.is_admin)
+
+
+def can_see_profile(viewer, other: User) -> bool:
+    """Profiles are visible to people who share a pair (and to admins)."""
+    if not viewer.is_authenticated:
+        return False
+    if viewer.is_admin or viewer.id == other.id:
+        return True
+    mine = select(Membership.pair_id).where(Membership.user_id == viewer.id)
+    return (
+        db.session.scalar(
+            select(Membership.id).where(
+                Membership.user_id == other.id, Membership.pair_id.in_(mine)
+            )
+        )
+        is not None
+    )
+
+
+# Route helpers --------------------------------------------------------------------------
+
+
+def pair_or_404(pair_id: int, may=None) -> Pair:
+    """Load the pair the URL names; 404 unless the user sees it, 403 without the right."""
+    pair = db.session.get(Pair, pair_id)
+    if pair is None or not can_see_pair(current_user, pair):
+        abort(404)
+    if may is not None and not may(current_user, pair):
+        abort(403)
+    return pair
+
+
+def programme_admin_required(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not can_manage_programme(current_user):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+# Exposed to templates as ``policy``.
+TEMPLATE_FUNCTIONS = {
+    name: obj for name, obj in globals().items() if name.startswith("can_") or name == "invitable"
+}
