@@ -4,16 +4,15 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import config, db, i18n, security
-from .extensions import csrf, htmx, limiter, login_manager
+from . import config, db, extensions, i18n, security
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(test_config: dict | None = None) -> Flask:
+def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
     app = Flask(
         __name__,
-        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_path=instance_path or str(PROJECT_ROOT / "instance"),
         instance_relative_config=True,
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
@@ -25,14 +24,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
 
     db.init_app(app)
-    csrf.init_app(app)
-    htmx.init_app(app)
-    limiter.init_app(app)
+    extensions.csrf.init_app(app)
+    extensions.htmx.init_app(app)
+    extensions.limiter.init_app(app)
     i18n.init_app(app, PROJECT_ROOT / "translations")
     security.init_app(app)
 
     from .auth.services import load_user
 
+    login_manager = extensions.login_manager
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
     login_manager.login_view = "auth.sign_in"

@@ -1,6 +1,6 @@
 """The database: one engine per app, one session per app context, commit once."""
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
@@ -9,9 +9,14 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def _app_context_id() -> int:
-    from flask import g
+def _unit_of_work() -> int:
+    """One session per request; outside requests (CLI, tests), one per app context.
 
+    Not simply per app context: a request reuses an app context that is already pushed
+    (as in tests), and must still get a fresh session and fresh per-request caches.
+    """
+    if has_request_context():
+        return id(request._get_current_object())
     return id(g._get_current_object())
 
 
@@ -23,7 +28,7 @@ class AppSession(Session):
 
 
 session: scoped_session[Session] = scoped_session(
-    sessionmaker(class_=AppSession, expire_on_commit=False), scopefunc=_app_context_id
+    sessionmaker(class_=AppSession, expire_on_commit=False), scopefunc=_unit_of_work
 )
 
 
@@ -61,10 +66,14 @@ def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["db_engine"] = engine
 
-    @app.teardown_appcontext
-    def remove_session(_exc):
-        # Anything not committed by the view is rolled back here.
-        session.remove()
+    # Anything not committed by the view is rolled back here.
+    app.teardown_request(lambda _exc: session.remove())
+    app.teardown_appcontext(lambda _exc: session.remove())
+
+
+def cache() -> dict:
+    """A dict that lives as long as the current unit of work (one request)."""
+    return session().info.setdefault("cache", {})
 
 
 def engine_for(app: Flask) -> Engine:

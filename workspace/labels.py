@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
+from .forms import options
 from .models import EmailPreference, MentoringTheme, OrganisationKind, PairStatus, Role, Side, Theme
 
 ROLES = {
@@ -48,8 +49,8 @@ EMAIL_PREFERENCES = {
 }
 
 
-def choices(mapping: dict) -> list[tuple[str, str]]:
-    return [(code.value, label) for code, label in mapping.items()]
+def choices(mapping: dict) -> list:
+    return options((code.value, label) for code, label in mapping.items())
 
 
 TEMPLATE_LABELS = {

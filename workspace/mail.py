@@ -1,6 +1,7 @@
 """Outgoing mail: SMTP when MAIL_SERVER is set, else the log and instance/outbox/."""
 
 import logging
+import secrets
 import smtplib
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -33,7 +34,7 @@ def send(to: str, subject: str, body: str) -> None:
     outbox = Path(current_app.instance_path) / "outbox"
     outbox.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-    path = outbox / f"{stamp}.eml"
+    path = outbox / f"{stamp}-{secrets.token_hex(3)}.eml"
     path.write_bytes(message.as_bytes())
     # The subject only: bodies carry one-time links, which must not reach the log.
     log.info("mail to %s (%s) written to %s", to, subject, path)

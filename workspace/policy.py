@@ -8,7 +8,7 @@ outside the pair, so a URL never reveals that a pair exists.
 from dataclasses import dataclass
 from functools import wraps
 
-from flask import abort, g
+from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -41,7 +41,7 @@ def standing(user, pair: Pair) -> Standing:
     """The user's standing in the pair, looked up once per request."""
     if user is None or not user.is_authenticated:
         return NOBODY
-    cache = g.setdefault("_standings", {})
+    cache = db.cache().setdefault("standings", {})
     key = (user.id, pair.id)
     if key not in cache:
         membership = db.session.execute(
@@ -60,15 +60,16 @@ def standing(user, pair: Pair) -> Standing:
 
 
 def consulted_cluster_ids(user) -> frozenset[int]:
-    if "_consulted" not in g:
-        g._consulted = frozenset(
+    cache = db.cache().setdefault("consulted", {})
+    if user.id not in cache:
+        cache[user.id] = frozenset(
             db.session.scalars(
                 select(cluster_consultant.c.cluster_id).where(
                     cluster_consultant.c.user_id == user.id
                 )
             )
         )
-    return g._consulted
+    return cache[user.id]
 
 
 # Pair capabilities ----------------------------------------------------------------------

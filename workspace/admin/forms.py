@@ -3,19 +3,12 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import (
-    DateField,
-    EmailField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import db
 from ..auth.forms import language_choices
+from ..forms import CheckboxesField, options
 from ..i18n import language_name_here
 from ..labels import (
     MENTORING_THEMES,
@@ -31,16 +24,17 @@ from ..pairs.forms import organisation_choices
 CONTENT_LANGUAGES = ("en", "fr", "nl", "it", "de", "es", "el", "lv", "pt", "pl", "ro", "ar")
 
 
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-def country_choices() -> list[tuple[str, str]]:
+def country_choices() -> list:
     territories = Locale.parse(str(get_locale())).territories
-    return sorted(
-        ((code, name) for code, name in territories.items() if len(code) == 2 and code.isalpha()),
-        key=lambda c: c[1],
+    return options(
+        sorted(
+            (
+                (code, name)
+                for code, name in territories.items()
+                if len(code) == 2 and code.isalpha()
+            ),
+            key=lambda c: c[1],
+        )
     )
 
 
@@ -66,7 +60,7 @@ def _organisations_of(kind: OrganisationKind) -> list[tuple[str, str]]:
         .where(Organisation.kind == kind)
         .order_by(Organisation.name)
     )
-    return [(str(id_), name) for id_, name in rows]
+    return [(str(id_), name) for id_, name in rows]  # (value, label), see options()
 
 
 class PairForm(FlaskForm):
@@ -87,13 +81,17 @@ class PairForm(FlaskForm):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         cities = _organisations_of(OrganisationKind.CITY)
-        self.mentor_city.choices = self.mentee_city.choices = [(int(i), n) for i, n in cities]
-        associations = [("", _l("— none —"))] + _organisations_of(OrganisationKind.ASSOCIATION)
-        self.mentor_association.choices = self.mentee_association.choices = associations
+        self.mentor_city.choices = options((int(i), n) for i, n in cities)
+        self.mentee_city.choices = options((int(i), n) for i, n in cities)
+        none = [("", _l("— none —"))]
+        associations = none + _organisations_of(OrganisationKind.ASSOCIATION)
+        self.mentor_association.choices = options(associations)
+        self.mentee_association.choices = options(associations)
         languages = [(code, language_name_here(code)) for code in CONTENT_LANGUAGES]
-        self.working_languages.choices = self.focus_language.choices = languages
+        self.working_languages.choices = options(languages)
+        self.focus_language.choices = options(languages)
         clusters = db.session.execute(select(Cluster.id, Cluster.name).order_by(Cluster.name))
-        self.cluster.choices = [("", _l("— none —"))] + [(str(i), n) for i, n in clusters]
+        self.cluster.choices = options(none + [(str(i), n) for i, n in clusters])
 
     def validate_mentee_city(self, field):
         if field.data == self.mentor_city.data:
@@ -111,7 +109,7 @@ class ClusterForm(FlaskForm):
     def __init__(self, current: Cluster | None = None, pair_choices=(), **kwargs):
         super().__init__(obj=current, **kwargs)
         self.current = current
-        self.pairs.choices = list(pair_choices)
+        self.pairs.choices = options(pair_choices)
         if current is not None and not self.is_submitted():
             self.pairs.data = [p.id for p in current.pairs]
 
@@ -136,9 +134,12 @@ class ProgrammeInvitationForm(FlaskForm):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         clusters = db.session.execute(select(Cluster.id, Cluster.name).order_by(Cluster.name))
-        self.offer.choices = [
-            (f"cluster:{id_}", _l("Consultant of %(cluster)s", cluster=name))
-            for id_, name in clusters
-        ] + [("admin", _l("Programme administrator"))]
+        self.offer.choices = options(
+            [
+                (f"cluster:{id_}", _l("Consultant of %(cluster)s", cluster=name))
+                for id_, name in clusters
+            ]
+            + [("admin", _l("Programme administrator"))]
+        )
         self.organisation.choices = organisation_choices()
         self.language.choices = language_choices()

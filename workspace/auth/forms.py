@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
+from ..forms import options
 from ..i18n import language_name
 from ..labels import EMAIL_PREFERENCES, choices
 from .services import password_problem
@@ -13,8 +14,8 @@ from .services import password_problem
 _TIMEZONES = sorted(available_timezones())
 
 
-def language_choices() -> list[tuple[str, str]]:
-    return [(code, language_name(code)) for code in current_app.config["LANGUAGES"]]
+def language_choices() -> list:
+    return options((code, language_name(code)) for code in current_app.config["LANGUAGES"])
 
 
 class SignInForm(FlaskForm):
@@ -67,7 +68,7 @@ class AcceptInvitationForm(NewPasswordMixin, FlaskForm):
 class ProfileForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     language = SelectField(_l("Language"))
-    timezone = SelectField(_l("Time zone"), choices=[(tz, tz) for tz in _TIMEZONES])
+    timezone = SelectField(_l("Time zone"), choices=options((tz, tz) for tz in _TIMEZONES))
     email_preference = SelectField(_l("E-mail notifications"), choices=choices(EMAIL_PREFERENCES))
 
     def __init__(self, **kwargs):

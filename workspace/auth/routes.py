@@ -174,7 +174,7 @@ def change_password():
         else:
             services.set_password(current_user, form.password.data)
             db.session.commit()
-            login_user(current_user)  # this browser stays signed in with the new token
+            login_user(current_user._get_current_object())  # this browser stays, with the new token
             flash(_("Your password is changed. Your other sessions are signed out."), "success")
             return redirect(url_for("auth.profile"))
     return render_page("auth/profile.html", form=ProfileForm(obj=current_user), password_form=form)

@@ -1,5 +1,6 @@
 """Passwords, sessions, reset tokens and invitations."""
 
+import re
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -29,7 +30,10 @@ def password_problem(password: str, user_inputs: list[str] = ()) -> str | None:
     """Why this password is refused, or None when it is good enough."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return _("Use at least %(count)d characters.", count=MIN_PASSWORD_LENGTH)
-    if zxcvbn(password[:100], user_inputs=[u for u in user_inputs if u])["score"] < 2:
+    # The person's own name and address are the first words a guesser tries.
+    texts = [t.lower() for t in user_inputs if t]
+    words = texts + [w for text in texts for w in re.split(r"\W+", text) if w]
+    if zxcvbn(password[:100], user_inputs=words)["score"] < 2:
         return _("This password is too common or too easy to guess. Try a few unrelated words.")
     return None
 

@@ -24,7 +24,7 @@ from ..models import (
     User,
 )
 
-DEMO_PASSWORD = "inclusive-cities-demo"
+DEMO_PASSWORD = "inclusive-cities-demo"  # noqa: S105  (public: the README lists it)
 DEMO_DOMAIN = "demo.example.org"
 
 COORDINATOR = ("Council of European Municipalities and Regions (CEMR)", "BE")
@@ -181,9 +181,7 @@ class _Loader:
             )
         )
         if exists is None:
-            db.session.add(
-                Membership(pair=pair, user=user, role=role, side=side, organisation=org)
-            )
+            db.session.add(Membership(pair=pair, user=user, role=role, side=side, organisation=org))
             self.created["memberships"] += 1
 
     def pair(self, spec: dict, cluster: Cluster) -> Pair:

@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, Email, Length
 
 from .. import db
 from ..auth.forms import language_choices
+from ..forms import options
 from ..labels import ROLES, SIDES
 from ..models import Organisation, Role, Side
 
@@ -35,10 +36,10 @@ class PositionForm(FlaskForm):
 
     def __init__(self, positions: list[tuple[Role, Side]], **kwargs):
         super().__init__(**kwargs)
-        self.position.choices = [
+        self.position.choices = options(
             (position_code(role, side), f"{ROLES[role]} · {SIDES[side]}")
             for role, side in positions
-        ]
+        )
         self.organisation.choices = organisation_choices()
 
     @property
