@@ -25,8 +25,7 @@ install: $(STAMP)
 install-dev: $(DEV_STAMP)
 
 i18n-compile: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy=false -d translations --statistics 2>&1 | grep -v "^$$" || true
-	@$(BIN)/pybabel compile -d translations -f -q
+	$(BIN)/pybabel compile -d translations --statistics
 
 migrate: $(STAMP)
 	$(FLASK) db upgrade
@@ -46,10 +45,10 @@ format: $(DEV_STAMP)
 	$(BIN)/ruff format .
 
 i18n-extract: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --omit-header -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --omit-header --no-wrap -o translations/messages.pot .
 
 i18n-update: i18n-extract
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --no-location --omit-header
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete --no-wrap
 
 i18n: i18n-update i18n-compile
 

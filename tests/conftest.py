@@ -8,13 +8,14 @@ import secrets
 from contextlib import contextmanager
 from datetime import date
 from email import message_from_bytes
-from email.policy import default as email_policy
 from email.message import EmailMessage
+from email.policy import default as email_policy
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
+from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
@@ -68,6 +69,8 @@ class Client(FlaskClient):
     in production: it gets its own app context and ``g`` instead of the test's."""
 
     def open(self, *args, **kwargs):
+        if not has_app_context():
+            return super().open(*args, **kwargs)
         database.session.commit()
         try:
             return contextvars.Context().run(super().open, *args, **kwargs)

@@ -49,8 +49,12 @@ MATRIX = {
     "health.healthz": [("GET", "/healthz", None, public(200))],
     "auth.sign_in": [
         ("GET", "/signin", None, lambda r: 200 if r == SIGNED_OUT else 302),
-        ("POST", "/signin", {"email": "x@example.org", "password": "x"},
-         lambda r: 200 if r == SIGNED_OUT else 302),
+        (
+            "POST",
+            "/signin",
+            {"email": "x@example.org", "password": "x"},
+            lambda r: 200 if r == SIGNED_OUT else 302,
+        ),
     ],
     "auth.sign_out": [("POST", "/signout", None, public(302))],
     "auth.forgot_password": [("GET", "/password/forgot", None, public(200))],
@@ -86,12 +90,15 @@ MATRIX = {
         ("POST", "/admin/pairs/{pair}/members", {"email": "bad"}, admin_only(200)),
     ],
     "admin.change_member": [
-        ("POST", "/admin/pairs/{pair}/members/{membership}", {"position": "mentor:mentor"},
-         admin_only({303, 200})),  # a redirect, or to htmx the updated list
+        (
+            "POST",
+            "/admin/pairs/{pair}/members/{membership}",
+            {"position": "mentor:mentor"},
+            admin_only({303, 200}),
+        ),  # a redirect, or to htmx the updated list
     ],
     "admin.remove_member": [
-        ("POST", "/admin/pairs/{other_pair}/members/{membership}/remove", None,
-         admin_only(404)),
+        ("POST", "/admin/pairs/{other_pair}/members/{membership}/remove", None, admin_only(404)),
     ],
     "admin.clusters": [("GET", "/admin/clusters", None, admin_only(200))],
     "admin.edit_cluster": [

@@ -1,9 +1,9 @@
 """Accounts: sign in and out, sessions ended everywhere, password rules, reset, profile."""
 
 import pytest
-from conftest import PASSWORD, link_in, make_user, outbox
 from sqlalchemy import select
 
+from conftest import PASSWORD, link_in, make_user, outbox
 from workspace.auth import services
 from workspace.models import User
 
@@ -26,7 +26,7 @@ def test_sign_in_refused_with_the_same_message(client, session, email, password)
     session.commit()
     response = client.post("/signin", data={"email": email, "password": password})
     assert response.status_code == 200
-    assert "The e-mail address or the password is not right." in response.text
+    assert "The e-mail address or the password is incorrect." in response.text
     assert client.get("/").status_code == 302
 
 

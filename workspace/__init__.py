@@ -30,7 +30,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     i18n.init_app(app, PROJECT_ROOT / "translations")
     security.init_app(app)
 
-    from .auth.services import load_user
+    from .auth.services import load_user, offer_text
 
     login_manager = extensions.login_manager
     login_manager.init_app(app)
@@ -49,4 +49,5 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
     app.jinja_env.globals["policy"] = policy.TEMPLATE_FUNCTIONS
     app.jinja_env.globals["labels"] = labels.TEMPLATE_LABELS
+    app.jinja_env.globals["offer_text"] = offer_text
     return app

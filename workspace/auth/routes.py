@@ -39,7 +39,7 @@ def sign_in():
             db.session.commit()  # a rehashed password
             login_user(user)
             return redirect(next_url or url_for("pairs.home"))
-        form.password.errors.append(_("The e-mail address or the password is not right."))
+        form.password.errors.append(_("The e-mail address or the password is incorrect."))
     return render_page("auth/sign_in.html", form=form, next_url=next_url)
 
 
@@ -85,7 +85,7 @@ def reset_password(token: str):
         services.set_password(user, form.password.data)
         db.session.commit()
         logout_user()
-        flash(_("Your password is changed. Sign in with the new one."), "success")
+        flash(_("Your password has been changed. Sign in with the new one."), "success")
         return redirect(url_for("auth.sign_in"))
     return render_page("auth/reset_password.html", form=form)
 
@@ -175,7 +175,9 @@ def change_password():
             services.set_password(current_user, form.password.data)
             db.session.commit()
             login_user(current_user._get_current_object())  # this browser stays, with the new token
-            flash(_("Your password is changed. Your other sessions are signed out."), "success")
+            flash(
+                _("Your password has been changed. Your other sessions are signed out."), "success"
+            )
             return redirect(url_for("auth.profile"))
     return render_page("auth/profile.html", form=ProfileForm(obj=current_user), password_form=form)
 

@@ -6,14 +6,14 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, render_template, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from zxcvbn import zxcvbn
 
-from .. import db, mail
-from ..models import Invitation, Membership, User, cluster_consultant, side_for, utcnow
+from .. import db, labels, mail
+from ..models import Invitation, Membership, Role, User, cluster_consultant, side_for, utcnow
 from ..models.invitation import hash_token, new_token
 
 MIN_PASSWORD_LENGTH = 12
@@ -29,7 +29,11 @@ def hash_password(password: str) -> str:
 def password_problem(password: str, user_inputs: list[str] = ()) -> str | None:
     """Why this password is refused, or None when it is good enough."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return _("Use at least %(count)d characters.", count=MIN_PASSWORD_LENGTH)
+        return ngettext(
+            "Use at least %(num)d character.",
+            "Use at least %(num)d characters.",
+            MIN_PASSWORD_LENGTH,
+        )
     # The person's own name and address are the first words a guesser tries.
     texts = [t.lower() for t in user_inputs if t]
     words = texts + [w for text in texts for w in re.split(r"\W+", text) if w]
@@ -134,6 +138,30 @@ def invite(email: str, invited_by: User, locale: str, **offer) -> Invitation:
             render_template("mail/invitation.txt", invitation=invitation, link=link),
         )
     return invitation
+
+
+def offer_text(invitation: Invitation) -> str:
+    """What an invitation offers, in one sentence of the current language."""
+    if invitation.pair is not None:
+        role = labels.ROLES[invitation.role]
+        if invitation.role.is_core and invitation.role is not Role.PARTNER:
+            return _(
+                "You are invited to the pair %(pair)s as %(role)s.",
+                pair=invitation.pair.name,
+                role=role,
+            )
+        return _(
+            "You are invited to the pair %(pair)s as %(role)s (%(side)s).",
+            pair=invitation.pair.name,
+            role=role,
+            side=labels.SIDES[invitation.side],
+        )
+    if invitation.cluster is not None:
+        return _(
+            "You are invited as consultant of the cluster %(cluster)s.",
+            cluster=invitation.cluster.name,
+        )
+    return _("You are invited as programme administrator.")
 
 
 def invitation_for_token(token: str) -> Invitation | None:
