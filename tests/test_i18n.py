@@ -80,7 +80,9 @@ def test_translations_are_not_english_copies(language):
     catalog = _catalog(language)
     # Short names ("Cluster", "E-mail") may be the same word; sentences may not.
     copies = [
-        m.id for m in catalog if isinstance(m.id, str) and len(m.id.split()) > 3 and m.string == m.id
+        m.id
+        for m in catalog
+        if isinstance(m.id, str) and len(m.id.split()) > 3 and m.string == m.id
     ]
     assert copies == []
 

@@ -1,5 +1,6 @@
 """The mentoring workspace: application factory."""
 
+import logging
 from pathlib import Path
 
 from flask import Flask
@@ -18,6 +19,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         static_folder=str(PROJECT_ROOT / "static"),
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # Our modules log under "workspace", Flask's app.logger, which writes to stderr.
+    if app.logger.level == logging.NOTSET:
+        app.logger.setLevel(logging.INFO)
     app.config.from_mapping(config.DEFAULTS)
     app.config.from_mapping(config.from_environment(Path(app.instance_path)))
     if test_config:

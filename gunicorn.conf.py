@@ -1,0 +1,18 @@
+"""gunicorn settings: `gunicorn wsgi:app` (or `-c gunicorn.conf.py wsgi:app`)."""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# A request that takes longer than this is cut off and its worker replaced.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+keepalive = 5
+# Workers are recycled now and then, so a slow leak never grows unbounded.
+max_requests = 2000
+max_requests_jitter = 200
+accesslog = "-"
+# Trust X-Forwarded-* only from the reverse proxy in front of us.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

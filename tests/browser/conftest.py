@@ -1,0 +1,131 @@
+"""A live server with the demo network, a real SMTP server, and Debian's Chromium."""
+
+import email
+import email.policy
+import os
+import re
+import secrets
+import threading
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from aiosmtpd.controller import Controller
+from playwright.sync_api import expect
+from werkzeug.serving import make_server
+
+from workspace import create_app, migrations
+from workspace.demo import DEMO_PASSWORD, load
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium, headless unless --headed. Missing: skip locally, fail in CI."""
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + ": CI must run the browser tests")
+        pytest.skip(message)
+    return {
+        "headless": True,
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "args": CHROMIUM_ARGS,
+    }
+
+
+@pytest.fixture(scope="session")
+def base_url():
+    """Replaces pytest-playwright's fallback ``base_url`` (an instance-method fixture that
+    pytest 9 deprecates, an error here); each test's base URL is its live server's."""
+    return None
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args, live_server):
+    """Pages open relative URLs on the live server, in English."""
+    return {**browser_context_args, "base_url": live_server.url, "locale": "en-GB"}
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """The app on 127.0.0.1 with a free port, CSRF on, the demo network in a SQLite file."""
+    app = create_app(
+        {
+            "SECRET_KEY": secrets.token_hex(16),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'live.db'}",
+            "MAIL_SERVER": None,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "WTF_CSRF_ENABLED": True,
+        },
+        instance_path=str(tmp_path / "instance"),
+    )
+    with app.app_context():
+        migrations.upgrade(app)
+        load()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield SimpleNamespace(app=app, url=f"http://127.0.0.1:{server.server_port}")
+    server.shutdown()
+    thread.join()
+    server.server_close()
+    app.extensions["db_engine"].dispose()
+
+
+class _Mailbox:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(
+            email.message_from_bytes(envelope.content, policy=email.policy.default)
+        )
+        return "250 OK"
+
+
+class _Controller(Controller):
+    """Binds port 0 and learns the port the system chose before connecting to itself."""
+
+    def _trigger_server(self):
+        self.port = self.server.sockets[0].getsockname()[1]
+        super()._trigger_server()
+
+
+@pytest.fixture
+def mailbox(live_server):
+    """A real SMTP server on 127.0.0.1 that the live app sends its mail to."""
+    handler = _Mailbox()
+    controller = _Controller(handler, hostname="127.0.0.1", port=0)
+    controller.start()
+    live_server.app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
+    yield handler.messages
+    controller.stop()
+
+
+@pytest.fixture
+def sign_in(page):
+    """Signs in through the form as a demo account, e.g. ``sign_in("admin")``, and waits
+    until the browser has left the sign-in page."""
+
+    def sign_in_as(account: str):
+        page.goto("/signin")
+        page.get_by_label("E-mail address").fill(f"{account}@demo.example.org")
+        page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page).not_to_have_url(re.compile(r"/signin"))
+
+    return sign_in_as
