@@ -1,7 +1,5 @@
-"""A live server with the demo network, a real SMTP server, and Debian's Chromium."""
+"""A live server with the demo network, its mail sent over real SMTP, and Debian's Chromium."""
 
-import email
-import email.policy
 import os
 import re
 import secrets
@@ -10,7 +8,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
@@ -75,7 +72,7 @@ def live_server(tmp_path):
         migrations.upgrade(app)
         load()
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.1,), daemon=True)
     thread.start()
     yield SimpleNamespace(app=app, url=f"http://127.0.0.1:{server.server_port}")
     server.shutdown()
@@ -84,36 +81,11 @@ def live_server(tmp_path):
     app.extensions["db_engine"].dispose()
 
 
-class _Mailbox:
-    """An aiosmtpd handler that keeps every message it receives."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(
-            email.message_from_bytes(envelope.content, policy=email.policy.default)
-        )
-        return "250 OK"
-
-
-class _Controller(Controller):
-    """Binds port 0 and learns the port the system chose before connecting to itself."""
-
-    def _trigger_server(self):
-        self.port = self.server.sockets[0].getsockname()[1]
-        super()._trigger_server()
-
-
 @pytest.fixture
-def mailbox(live_server):
-    """A real SMTP server on 127.0.0.1 that the live app sends its mail to."""
-    handler = _Mailbox()
-    controller = _Controller(handler, hostname="127.0.0.1", port=0)
-    controller.start()
-    live_server.app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
-    yield handler.messages
-    controller.stop()
+def mailbox(live_server, smtp_server):
+    """The mails the live app sends, over SMTP, to the real server of tests/conftest.py."""
+    live_server.app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+    return smtp_server.mailbox.messages
 
 
 @pytest.fixture
