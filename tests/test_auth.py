@@ -259,3 +259,33 @@ def test_users_are_stored_with_lowercase_unique_email(session):
     make_user("ana@example.org")
     session.commit()
     assert session.scalar(select(User.email)) == "ana@example.org"
+
+
+def test_a_spoofed_forwarded_for_does_not_dodge_the_limit(app):
+    client = app.test_client()
+    codes = [
+        client.post(
+            "/signin",
+            data={"email": f"u{i}@example.org", "password": "x"},
+            headers={"X-Forwarded-For": f"192.0.2.{i}"},
+        ).status_code
+        for i in range(21)
+    ]
+    assert codes[-1] == 429
+
+
+def test_a_configured_proxy_is_trusted_for_the_client_address(database_url, tmp_path):
+    from conftest import make_test_app
+
+    app = make_test_app(database_url, tmp_path / "proxied", FORWARDED_PROXIES=1)
+    client = app.test_client()
+    codes = [
+        client.post(
+            "/signin",
+            data={"email": f"u{i}@example.org", "password": "x"},
+            headers={"X-Forwarded-For": f"192.0.2.{i}"},
+        ).status_code
+        for i in range(21)
+    ]
+    assert codes[-1] == 200  # 21 different clients behind the proxy
+    app.extensions["db_engine"].dispose()

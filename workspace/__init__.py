@@ -4,6 +4,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config, db, extensions, i18n, security
 
@@ -26,6 +27,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.config.from_mapping(config.from_environment(Path(app.instance_path)))
     if test_config:
         app.config.from_mapping(test_config)
+
+    if proxies := app.config["FORWARDED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     db.init_app(app)
     extensions.csrf.init_app(app)

@@ -40,6 +40,9 @@ def from_environment(instance_path: Path) -> dict:
         "MAIL_SENDER": env("MAIL_SENDER", "Mentoring workspace <workspace@localhost>"),
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI", "memory://"),
         "SESSION_COOKIE_SECURE": env("SESSION_COOKIE_SECURE", "").lower() in ("1", "true"),
+        # How many reverse proxies in front of us set X-Forwarded-*; 0 trusts none of them,
+        # so a spoofed X-Forwarded-For can't dodge the per-address rate limits.
+        "FORWARDED_PROXIES": int(env("FORWARDED_PROXIES", "0")),
     }
 
 
