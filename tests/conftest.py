@@ -46,22 +46,31 @@ if os.environ.get("CI") == "true" and not PG_URL:
 DATABASES = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
-@pytest.fixture(scope="session")
-def postgres_url():
-    """A schema of our own in the PostgreSQL test database, so parallel runs don't collide."""
-    schema = f"test_{os.getpid()}_{secrets.token_hex(3)}"
+@contextmanager
+def postgres_schema(prefix: str):
+    """The URL of a new, empty schema in the PostgreSQL test database, dropped afterwards:
+    parallel runs and tests that empty their database never collide."""
+    schema = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
     admin = sa.create_engine(PG_URL)
     with admin.begin() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     url = sa.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    url = url.render_as_string(hide_password=False)
-    engine = sa.create_engine(url)
-    Base.metadata.create_all(engine)
-    engine.dispose()
-    yield url
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """The session's PostgreSQL schema, with every table."""
+    with postgres_schema("test") as url:
+        engine = sa.create_engine(url)
+        Base.metadata.create_all(engine)
+        engine.dispose()
+        yield url
 
 
 class Client(FlaskClient):

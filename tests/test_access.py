@@ -2,47 +2,27 @@
 
 Outsiders get 404 for anything pair-scoped, a member without the right 403, the signed-out
 visitor the sign-in page. A route missing here fails ``test_every_route_is_in_the_matrix``.
+
+Each feature area adds its routes in a module ``tests/access_<area>.py`` with a ``MATRIX``
+of the same shape and a ``populate(world)`` that adds the objects its paths name. A path is a
+format string over the world's attributes (``{pair.id}``) or a function of the world.
 """
 
+import importlib
+from pathlib import Path
+
 import pytest
+from access_rules import (
+    CORE,
+    PAIR_MEMBERS,
+    SIGNED_OUT,
+    admin_only,
+    pair_scoped,
+    public,
+    signed_in,
+)
 
 from conftest import ROLES
-
-SIGNED_OUT = "signed_out"
-PAIR_MEMBERS = {"mentor", "mentee", "partner", "network_mentor", "network_mentee"}
-CORE = {"admin", "consultant", "mentor", "mentee", "partner"}
-OUTSIDERS = {"other_consultant", "other_pair_member", "nobody"}
-
-
-def public(ok):
-    return lambda role: ok
-
-
-def signed_in(ok):
-    return lambda role: 302 if role == SIGNED_OUT else ok
-
-
-def pair_scoped(ok, allowed):
-    """404 for outsiders, 403 for members without the right, ``ok`` for the allowed."""
-
-    def expect(role):
-        if role == SIGNED_OUT:
-            return 302
-        if role in OUTSIDERS:
-            return 404
-        return ok if role in allowed else 403
-
-    return expect
-
-
-def admin_only(ok):
-    def expect(role):
-        if role == SIGNED_OUT:
-            return 302
-        return ok if role == "admin" else 403
-
-    return expect
-
 
 # endpoint → [(method, path, form data, expectation)]; paths are formatted with the world.
 MATRIX = {
@@ -118,6 +98,15 @@ MATRIX = {
     ],
 }
 
+AREAS = [
+    importlib.import_module(path.stem)
+    for path in sorted(Path(__file__).parent.glob("access_*.py"))
+    if path.stem != "access_rules"
+]
+for area in AREAS:
+    assert not MATRIX.keys() & area.MATRIX.keys(), f"{area.__name__} repeats endpoints"
+    MATRIX.update(area.MATRIX)
+
 CASES = [
     pytest.param(endpoint, i, role, id=f"{endpoint}-{i}-{role}")
     for endpoint, requests in MATRIX.items()
@@ -135,14 +124,19 @@ def test_every_route_is_in_the_matrix(app):
 @pytest.mark.parametrize(("endpoint", "index", "role"), CASES)
 def test_access(client, auth, world, endpoint, index, role):
     method, path, data, expect = MATRIX[endpoint][index]
+    for area in AREAS:
+        area.populate(world)
     auth.as_user(None if role == SIGNED_OUT else getattr(world, role))
-    path = path.format(
-        pair=world.pair.id,
-        other_pair=world.other_pair.id,
-        org=world.pair.mentor_city.id,
-        cluster=world.cluster.id,
-        membership=world.pair.memberships[0].id,
-    )
+    if callable(path):
+        path = path(world)
+    else:
+        path = path.format(
+            pair=world.pair.id,
+            other_pair=world.other_pair.id,
+            org=world.pair.mentor_city.id,
+            cluster=world.cluster.id,
+            membership=world.pair.memberships[0].id,
+        )
     for headers in ({}, {"HX-Request": "true"}):
         response = client.open(path, method=method, data=data, headers=headers)
         expected = expect(role)

@@ -1,13 +1,13 @@
 """Schema changes only through Alembic: up from empty, down to base, and no drift."""
 
-import secrets
+from contextlib import ExitStack
 
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from conftest import DATABASES, PG_URL, make_test_app
+from conftest import DATABASES, make_test_app, postgres_schema
 from workspace import migrations
 from workspace.models import Base
 
@@ -15,23 +15,15 @@ from workspace.models import Base
 @pytest.fixture(params=DATABASES)
 def empty_app(request, tmp_path):
     """An app on an empty database: a new SQLite file, or a new PostgreSQL schema."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'empty.db'}"
-    else:
-        schema = f"migrations_{secrets.token_hex(4)}"
-        admin = sa.create_engine(PG_URL)
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        url = sa.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-        url = url.render_as_string(hide_password=False)
-    app = make_test_app(url, tmp_path / "instance")
-    with app.app_context():
-        yield app
-    app.extensions["db_engine"].dispose()
-    if request.param != "sqlite":
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path / 'empty.db'}"
+        else:
+            url = stack.enter_context(postgres_schema("migrations"))
+        app = make_test_app(url, tmp_path / "instance")
+        with app.app_context():
+            yield app
+        app.extensions["db_engine"].dispose()
 
 
 def _tables(app) -> set[str]:

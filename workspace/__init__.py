@@ -4,6 +4,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask
+from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config, db, extensions, i18n, security
@@ -39,6 +40,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     security.init_app(app)
 
     from .auth.services import load_user, offer_text
+    from .notifications.services import unread_count
 
     login_manager = extensions.login_manager
     login_manager.init_app(app)
@@ -46,9 +48,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = None  # the sign-in page says why on its own
 
-    from . import admin, auth, cli, errors, health, pairs
+    from . import admin, auth, cli, errors, health, notifications, pairs, tasks, threads, timeline
 
-    for area in (auth, pairs, admin, health):
+    for area in (auth, pairs, threads, tasks, timeline, notifications, admin, health):
         app.register_blueprint(area.bp)
     errors.init_app(app)
     cli.init_app(app)
@@ -58,4 +60,5 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.jinja_env.globals["policy"] = policy.TEMPLATE_FUNCTIONS
     app.jinja_env.globals["labels"] = labels.TEMPLATE_LABELS
     app.jinja_env.globals["offer_text"] = offer_text
+    app.jinja_env.globals["unread_notifications"] = lambda: unread_count(current_user)
     return app

@@ -42,6 +42,21 @@ def demo_load():
     click.echo(summary)
 
 
+notify_cli = AppGroup("notify", help="Notification e-mails.")
+
+
+@notify_cli.command("digest")
+def notify_digest():
+    """Mail the daily digests (run once a day from cron)."""
+    from .notifications.services import send_daily_digests
+
+    # Links in the mails point at PUBLIC_URL: there is no request to take the host from.
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+        sent = send_daily_digests()
+    click.echo(f"{sent} digests sent")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(notify_cli)

@@ -38,6 +38,8 @@ def from_environment(instance_path: Path) -> dict:
         "MAIL_USERNAME": env("MAIL_USERNAME"),
         "MAIL_PASSWORD": env("MAIL_PASSWORD"),
         "MAIL_SENDER": env("MAIL_SENDER", "Mentoring workspace <workspace@localhost>"),
+        # Where people reach the workspace; used for links in mails sent outside a request.
+        "PUBLIC_URL": env("PUBLIC_URL", "http://127.0.0.1:5000"),
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI", "memory://"),
         "SESSION_COOKIE_SECURE": env("SESSION_COOKIE_SECURE", "").lower() in ("1", "true"),
         # How many reverse proxies in front of us set X-Forwarded-*; 0 trusts none of them,

@@ -129,6 +129,90 @@ def can_invite(user, pair: Pair, role: Role | None = None, side: Side | None = N
     return (role, side) in allowed
 
 
+# Threads (pair threads and cluster threads) ---------------------------------------------
+
+
+def cluster_standing(user, cluster_id: int) -> tuple[bool, bool]:
+    """(moderates the cluster, is a core member of one of its pairs), looked up once."""
+    if user is None or not user.is_authenticated:
+        return False, False
+    cache = db.cache().setdefault("cluster_standings", {})
+    key = (user.id, cluster_id)
+    if key not in cache:
+        moderates = user.is_admin or cluster_id in consulted_cluster_ids(user)
+        core_member = (
+            db.session.scalar(
+                select(Membership.id)
+                .join(Pair, Pair.id == Membership.pair_id)
+                .where(
+                    Membership.user_id == user.id,
+                    Pair.cluster_id == cluster_id,
+                    Membership.role != Role.NETWORK,
+                )
+                .limit(1)
+            )
+            is not None
+        )
+        cache[key] = (moderates, core_member)
+    return cache[key]
+
+
+def can_see_thread(user, thread) -> bool:
+    """Pair threads: the pair, less network members where the thread is core-team only.
+    Cluster threads: the cluster's consultants and the core members of its pairs."""
+    if thread.pair_id is not None:
+        pair = thread.pair
+        if not can_see_pair(user, pair):
+            return False
+        return thread.open_to_network or can_see_core_only_items(user, pair)
+    moderates, core_member = cluster_standing(user, thread.cluster_id)
+    return moderates or core_member
+
+
+def can_moderate_thread(user, thread) -> bool:
+    if thread.pair_id is not None:
+        return can_moderate(user, thread.pair)
+    return cluster_standing(user, thread.cluster_id)[0]
+
+
+def can_start_cluster_thread(user, cluster_id: int) -> bool:
+    return any(cluster_standing(user, cluster_id))
+
+
+def can_reply(user, thread) -> bool:
+    """Everyone who sees the thread, while it is unlocked; moderators even when locked."""
+    if not can_see_thread(user, thread) or thread.hidden and not can_moderate_thread(user, thread):
+        return False
+    return not thread.locked or can_moderate_thread(user, thread)
+
+
+def can_edit_post(user, post) -> bool:
+    """Authors edit and delete their own posts, while they can still see the thread."""
+    return (
+        user.is_authenticated
+        and post.author_id == user.id
+        and post.deleted_at is None
+        and can_see_thread(user, post.thread)
+    )
+
+
+# Tasks and events -----------------------------------------------------------------------
+
+
+def can_manage_tasks(user, pair: Pair) -> bool:
+    """Create lists and tasks, assign, reorder: the pair's core team, consultant, admin."""
+    return can_contribute(user, pair)
+
+
+def can_update_task(user, task) -> bool:
+    """Change a task's status: who manages tasks, and the people it is assigned to."""
+    return can_manage_tasks(user, task.pair) or any(u.id == user.id for u in task.assignees)
+
+
+def can_manage_events(user, pair: Pair) -> bool:
+    return can_contribute(user, pair)
+
+
 # Programme capabilities -----------------------------------------------------------------
 
 

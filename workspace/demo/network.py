@@ -23,6 +23,7 @@ from ..models import (
     Theme,
     User,
 )
+from . import tasks, threads, timeline
 
 DEMO_PASSWORD = "inclusive-cities-demo"  # noqa: S105  (public: the README lists it)
 DEMO_DOMAIN = "demo.example.org"
@@ -245,8 +246,14 @@ def load() -> str:
     if consultant not in cluster.consultants:
         cluster.consultants.append(consultant)
 
+    pairs = []
     for spec in PAIRS:
         pair = loader.pair(spec, cluster)
         loader.people(spec, pair)
+        pairs.append(pair)
+    db.session.flush()
+    # What the pairs worked on: each area adds its own content, also idempotently.
+    for name, area in (("timeline entries", timeline), ("threads", threads), ("tasks", tasks)):
+        loader.created[name] = area.load(pairs)
     db.session.commit()
     return ", ".join(f"{count} {what}" for what, count in loader.created.items()) + " created"

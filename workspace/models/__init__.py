@@ -1,13 +1,35 @@
 """All models, imported here so that Alembic sees the whole metadata."""
 
+from .activity import Activity, ActivityKind
 from .base import Base, utcnow
 from .invitation import Invitation
 from .membership import Membership, Role, Side, side_for
+from .notification import Notification, NotificationKind
 from .organisation import Organisation, OrganisationKind
 from .pair import Cluster, MentoringTheme, Pair, PairStatus, Theme, cluster_consultant
+from .tasks import Task, TaskList, TaskStatus, task_assignee
+from .threads import (
+    ModerationAction,
+    ModerationKind,
+    Post,
+    PostMention,
+    PostRevision,
+    SubscriptionState,
+    Thread,
+    ThreadSubscription,
+)
+from .timeline import CalendarFeedToken, Event, EventKind, EventParticipant
 from .user import EmailPreference, User
 
 __all__ = [
+    "Activity",
+    "ActivityKind",
+    "CalendarFeedToken",
+    "Event",
+    "EventKind",
+    "EventParticipant",
+    "Notification",
+    "NotificationKind",
     "Base",
     "Cluster",
     "EmailPreference",
@@ -22,6 +44,20 @@ __all__ = [
     "Side",
     "Theme",
     "User",
+    # threads
+    "ModerationAction",
+    "ModerationKind",
+    "Post",
+    "PostMention",
+    "PostRevision",
+    "SubscriptionState",
+    "Thread",
+    "ThreadSubscription",
+    # tasks
+    "Task",
+    "TaskList",
+    "TaskStatus",
+    "task_assignee",
     "cluster_consultant",
     "side_for",
     "utcnow",

@@ -1,0 +1,572 @@
+"""Task lists and tasks: services, the board inline and without JavaScript, live polling,
+"my work"."""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import delete, func, select
+
+from conftest import add_member, count_queries
+from workspace import db
+from workspace.models import (
+    Activity,
+    ActivityKind,
+    Notification,
+    NotificationKind,
+    Role,
+    Task,
+    TaskList,
+    TaskStatus,
+)
+from workspace.tasks import services
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def board(app, world):
+    """A list with two tasks in pair A: one assigned to the mentee, one to a network member."""
+    todo = services.create_list(world.pair, "Study visit to Menteeburg", world.mentor)
+    first = services.create_task(
+        todo, "Book the meeting room", world.mentor, assignees=[world.mentee]
+    )
+    second = services.create_task(
+        todo,
+        "Collect the NGOs' questions",
+        world.mentor,
+        due_on=date(2022, 3, 1),
+        assignees=[world.network_mentee],
+    )
+    db.session.commit()
+    return todo, first, second
+
+
+def tasks_page(pair_id):
+    return f"/pairs/{pair_id}/tasks"
+
+
+# Services -------------------------------------------------------------------------------
+
+
+def test_create_task_records_activity_and_notifies_assignees_only(app, world):
+    todo = services.follow_up_list(world.pair, world.mentor)
+    task = services.create_task(
+        todo,
+        "Send the findings",
+        world.mentor,
+        notes="From the study visit",
+        assignees=[world.mentee, world.partner],
+    )
+    assert task.id and task.pair_id == world.pair.id
+    assert services.follow_up_list(world.pair, world.mentee).id == todo.id  # get, not create
+    db.session.commit()
+    kinds = db.session.scalars(select(Activity.kind).where(Activity.subject_id == task.id))
+    assert sorted(kinds) == sorted([ActivityKind.TASK_CREATED, ActivityKind.TASK_ASSIGNED])
+    notes = db.session.scalars(select(Notification)).all()
+    assert {n.user_id for n in notes} == {world.mentee.id, world.partner.id}
+    assert {n.kind for n in notes} == {NotificationKind.TASK_ASSIGNED}
+    assert notes[0].url.endswith(f"/pairs/{world.pair.id}/tasks#task-{task.id}")
+    assert todo.title == "Follow-up" and todo.for_follow_up
+
+
+def test_follow_up_list_is_titled_in_the_actors_language(app, world):
+    world.mentor.locale = "fr"
+    todo = services.follow_up_list(world.pair, world.mentor)
+    assert todo.title != "" and todo.for_follow_up
+
+
+def test_assignees_must_be_members_of_the_pair(app, world):
+    todo = services.create_list(world.pair, "List", world.mentor)
+    with pytest.raises(services.NotAMember):
+        services.create_task(todo, "X", world.mentor, assignees=[world.other_pair_member])
+    with pytest.raises(services.NotAMember):  # a consultant is not a member
+        services.create_task(todo, "X", world.mentor, assignees=[world.consultant])
+
+
+# The board ------------------------------------------------------------------------------
+
+
+def test_board_page_and_fragment(client, auth, world, board):
+    todo, first, second = board
+    auth.as_user(world.mentor)
+    page = client.get(tasks_page(world.pair.id))
+    assert page.status_code == 200 and "<html" in page.text
+    assert "Book the meeting room" in page.text and page.headers["ETag"]
+    fragment = client.get(tasks_page(world.pair.id), headers=HX)
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    assert 'id="task-poll"' in fragment.text and "Book the meeting room" in fragment.text
+    assert "HX-Request" in fragment.headers["Vary"]
+
+
+def test_create_task_without_htmx_redirects(client, auth, world, board):
+    todo, *_ = board
+    auth.as_user(world.mentee)
+    response = client.post(
+        f"/pairs/{world.pair.id}/tasks/lists/{todo.id}/tasks",
+        data={
+            f"list{todo.id}-title": "Translate the questionnaire",
+            f"list{todo.id}-due_on": "2022-05-02",
+            f"list{todo.id}-assignees": [str(world.mentor.id), str(world.partner.id)],
+        },
+    )
+    assert response.status_code == 303
+    task = db.session.scalar(select(Task).where(Task.title == "Translate the questionnaire"))
+    assert task.due_on == date(2022, 5, 2) and task.created_by_id == world.mentee.id
+    assert {u.id for u in task.assignees} == {world.mentor.id, world.partner.id}
+    assert response.location.endswith(f"/pairs/{world.pair.id}/tasks#task-{task.id}")
+    assert "Translate the questionnaire" in client.get(response.location).text
+
+
+def test_create_task_with_htmx_returns_the_board(client, auth, world, board):
+    todo, *_ = board
+    auth.as_user(world.consultant)
+    response = client.post(
+        f"/pairs/{world.pair.id}/tasks/lists/{todo.id}/tasks",
+        data={f"list{todo.id}-title": "Invite the housing NGO"},
+        headers=HX,
+    )
+    assert response.status_code == 200 and "<html" not in response.text
+    assert "Invite the housing NGO" in response.text
+    assert 'hx-swap-oob="innerHTML:#task-status"' in response.text  # the announcement
+
+
+def test_create_task_errors_come_back_with_the_form(client, auth, world, board):
+    todo, *_ = board
+    auth.as_user(world.mentor)
+    for headers in ({}, HX):
+        response = client.post(
+            f"/pairs/{world.pair.id}/tasks/lists/{todo.id}/tasks",
+            data={f"list{todo.id}-title": ""},
+            headers=headers,
+        )
+        assert response.status_code == 200
+        assert 'aria-invalid="true"' in response.text
+    assert len(db.session.scalars(select(Task)).all()) == 2
+
+
+def test_another_pairs_user_cannot_be_assigned(client, auth, world, board):
+    todo, first, _ = board
+    auth.as_user(world.mentor)
+    response = client.post(
+        f"/pairs/{world.pair.id}/tasks/lists/{todo.id}/tasks",
+        data={
+            f"list{todo.id}-title": "Sneaky",
+            f"list{todo.id}-assignees": [str(world.other_pair_member.id)],
+        },
+    )
+    assert response.status_code == 200 and "not a valid choice" in response.text
+    assert db.session.scalar(select(Task).where(Task.title == "Sneaky")) is None
+    response = client.post(
+        f"/pairs/{world.pair.id}/tasks/{first.id}/assignees",
+        data={"assignees": [str(world.other_pair_member.id)]},
+        headers=HX,
+    )
+    assert response.status_code == 200
+    assert "Only members of this pair can be assigned tasks." in response.text
+    assert [u.id for u in db.session.get(Task, first.id).assignees] == [world.mentee.id]
+
+
+def test_complete_and_reopen(client, auth, world, board):
+    _, first, _ = board
+    auth.as_user(world.partner)
+    url = f"/pairs/{world.pair.id}/tasks/{first.id}/status"
+    response = client.post(url, data={"status": "done"})
+    assert response.status_code == 303
+    task = db.session.get(Task, first.id)
+    assert task.status is TaskStatus.DONE and task.completed_at is not None
+    done = db.session.scalars(select(Activity).where(Activity.kind == ActivityKind.TASK_DONE))
+    assert [a.subject_id for a in done] == [first.id]
+    response = client.post(url, data={"status": "open"}, headers=HX)
+    assert response.status_code == 200 and "<html" not in response.text
+    assert f'id="task-{first.id}-toggle"' in response.text and "Mark done" in response.text
+    task = db.session.get(Task, first.id)
+    assert task.status is TaskStatus.OPEN and task.completed_at is None
+    assert client.post(url, data={"status": "bogus"}).status_code == 400
+
+
+def test_network_members_see_tasks_but_cannot_manage_them(client, auth, world, board):
+    todo, first, second = board
+    auth.as_user(world.network_mentor)
+    page = client.get(tasks_page(world.pair.id))
+    assert page.status_code == 200 and "Book the meeting room" in page.text
+    assert "Add the task" not in page.text and "Mark done" not in page.text
+    create = f"/pairs/{world.pair.id}/tasks/lists/{todo.id}/tasks"
+    assert client.post(create, data={f"list{todo.id}-title": "X"}).status_code == 403
+    status = f"/pairs/{world.pair.id}/tasks/{first.id}/status"
+    assert client.post(status, data={"status": "done"}).status_code == 403
+    assert client.post(f"/pairs/{world.pair.id}/tasks/lists", data={}).status_code == 403
+
+
+def test_an_assignee_in_the_network_completes_their_own_task(client, auth, world, board):
+    _, first, second = board
+    auth.as_user(world.network_mentee)
+    page = client.get(tasks_page(world.pair.id))
+    assert f'id="task-{second.id}-toggle"' in page.text
+    assert f'id="task-{first.id}-toggle"' not in page.text
+    response = client.post(
+        f"/pairs/{world.pair.id}/tasks/{second.id}/status", data={"status": "done"}
+    )
+    assert response.status_code == 303
+    assert db.session.get(Task, second.id).status is TaskStatus.DONE
+    # … but may not reassign or move it
+    url = f"/pairs/{world.pair.id}/tasks/{second.id}"
+    assert client.post(url + "/assignees", data={"assignees": []}).status_code == 403
+    assert client.post(url + "/move", data={"direction": "up"}).status_code == 403
+
+
+def test_reassign_notifies_only_the_newly_assigned(client, auth, world, board):
+    _, first, _ = board
+    auth.as_user(world.mentor)
+    before = len(db.session.scalars(select(Notification)).all())
+    response = client.post(
+        f"/pairs/{world.pair.id}/tasks/{first.id}/assignees",
+        data={"assignees": [str(world.mentee.id), str(world.partner.id)]},
+    )
+    assert response.status_code == 303
+    assert {u.id for u in db.session.get(Task, first.id).assignees} == {
+        world.mentee.id,
+        world.partner.id,
+    }
+    new = db.session.scalars(select(Notification).order_by(Notification.id)).all()[before:]
+    assert [(n.user_id, n.kind) for n in new] == [
+        (world.partner.id, NotificationKind.TASK_ASSIGNED)
+    ]
+    response = client.post(
+        f"/pairs/{world.pair.id}/tasks/{first.id}/assignees", data={}, headers=HX
+    )
+    assert response.status_code == 200 and "Not assigned" in response.text
+    assert db.session.get(Task, first.id).assignees == []
+
+
+def test_reorder(client, auth, world, board):
+    todo, first, second = board
+    auth.as_user(world.mentee)
+
+    def order():
+        db.session.expire_all()
+        return [t.id for t in db.session.get(TaskList, todo.id).tasks]
+
+    assert order() == [first.id, second.id]
+    url = f"/pairs/{world.pair.id}/tasks/{second.id}/move"
+    response = client.post(url, data={"direction": "up"})
+    assert response.status_code == 303
+    assert order() == [second.id, first.id]
+    response = client.post(url, data={"direction": "up"}, headers=HX)  # already first
+    assert response.status_code == 200 and order() == [second.id, first.id]
+    response = client.post(url, data={"direction": "down"}, headers=HX)
+    assert response.status_code == 200 and "<html" not in response.text
+    assert response.text.index(f'id="task-{first.id}"') < response.text.index(
+        f'id="task-{second.id}"'
+    )
+    assert order() == [first.id, second.id]
+
+
+def test_lists_create_rename_delete(client, auth, world, board):
+    todo, *_ = board
+    auth.as_user(world.mentor)
+    base = f"/pairs/{world.pair.id}/tasks/lists"
+    response = client.post(base, data={"newlist-title": "Action plan"})
+    assert response.status_code == 303
+    made = db.session.scalar(select(TaskList).where(TaskList.title == "Action plan"))
+    response = client.post(f"{base}/{made.id}", data={f"rename{made.id}-title": "Plan"}, headers=HX)
+    assert response.status_code == 200 and "Plan" in response.text
+    assert db.session.get(TaskList, made.id).title == "Plan"
+    response = client.post(f"{base}/{made.id}", data={f"rename{made.id}-title": ""})
+    assert response.status_code == 200 and 'aria-invalid="true"' in response.text
+    todo_id = todo.id
+    response = client.post(f"{base}/{todo_id}/delete")
+    assert response.status_code == 303
+    assert db.session.scalar(select(TaskList).where(TaskList.id == todo_id)) is None
+    assert db.session.scalars(select(Task)).all() == []
+    # another pair's list is not found through this pair
+    theirs = services.create_list(world.other_pair, "Theirs", world.other_pair_member)
+    db.session.commit()
+    assert client.post(f"{base}/{theirs.id}/delete").status_code == 404
+
+
+def test_edit_a_task(client, auth, world, board):
+    todo, first, _ = board
+    auth.as_user(world.mentor)
+    other = services.create_list(world.pair, "Later", world.mentor)
+    db.session.commit()
+    url = f"/pairs/{world.pair.id}/tasks/{first.id}"
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        data={
+            "title": "Book the big room",
+            "notes": "Thirty people",
+            "due_on": "2022-06-01",
+            "task_list": str(other.id),
+            "assignees": [str(world.partner.id)],
+        },
+    )
+    assert response.status_code == 303
+    task = db.session.get(Task, first.id)
+    assert (task.title, task.notes, task.due_on, task.list_id) == (
+        "Book the big room",
+        "Thirty people",
+        date(2022, 6, 1),
+        other.id,
+    )
+    assert [u.id for u in task.assignees] == [world.partner.id]
+    assert client.post(url, data={"title": ""}).status_code == 200
+    first_id = first.id
+    assert client.post(url + "/delete").status_code == 303
+    assert db.session.scalar(select(Task).where(Task.id == first_id)) is None
+
+
+def test_overdue_tasks_are_marked_with_text(client, auth, world, board):
+    todo, first, second = board  # second was due on 1 March 2022
+    auth.as_user(world.mentor)
+    services.create_task(todo, "Far ahead", world.mentor, due_on=date.today() + timedelta(9))
+    db.session.commit()
+    page = client.get(tasks_page(world.pair.id)).text
+    assert page.count("task--overdue") == 1 and page.count(">Overdue<") == 1
+    assert f'id="task-{second.id}" class="task task--open task--overdue"' in page
+    db.session.get(Task, second.id).status = TaskStatus.DONE
+    page = client.get(tasks_page(world.pair.id)).text
+    assert "Overdue" not in page
+
+
+def test_overdue_is_measured_in_the_readers_time_zone(client, auth, world, board):
+    """UTC+14 and UTC-11 are always on different dates: a task due on the date in Pago Pago
+    is overdue for a reader in Kiritimati, not for one in Pago Pago."""
+    todo, *_ = board
+    pago_today = datetime.now(ZoneInfo("Pacific/Pago_Pago")).date()
+    services.create_task(todo, "Due in Pago Pago today", world.mentor, due_on=pago_today)
+    db.session.execute(delete(Task).where(Task.title != "Due in Pago Pago today"))
+    auth.as_user(world.mentor)
+    for zone, overdue in (("Pacific/Kiritimati", True), ("Pacific/Pago_Pago", False)):
+        world.mentor.timezone = zone
+        page = client.get(tasks_page(world.pair.id)).text
+        assert ("task--overdue" in page) is overdue, zone
+
+
+def test_board_query_count_does_not_grow_with_tasks(client, auth, world, app):
+    auth.as_user(world.mentor)
+
+    def fill(n):
+        for i in range(2):
+            todo = services.create_list(world.pair, f"List {n}-{i}", world.mentor)
+            for j in range(n // 2):
+                task = Task(
+                    task_list=todo,
+                    pair_id=world.pair.id,
+                    title=f"Task {j}",
+                    position=j,
+                    due_on=date(2022, 1, 1) + timedelta(days=j % 400),
+                )
+                task.assignees = [world.mentee, world.partner][: j % 3]
+                db.session.add(task)
+        db.session.commit()
+
+    def queries():
+        client.get(tasks_page(world.pair.id))  # warm-up
+        with count_queries(app) as statements:
+            response = client.get(tasks_page(world.pair.id))
+        assert response.status_code == 200
+        return len(statements)
+
+    fill(10)
+    small = queries()
+    fill(490)
+    assert len(db.session.scalars(select(Task)).all()) == 500
+    assert queries() == small
+
+
+def test_polling_answers_304_after_one_lookup_until_something_changes(client, auth, world, board):
+    todo, first, _ = board
+    auth.as_user(world.mentor)
+    url = tasks_page(world.pair.id)
+    etag = client.get(url, headers=HX).headers["ETag"]
+    with count_queries(client.application) as statements:
+        unchanged = client.get(url, headers={**HX, "If-None-Match": etag})
+    assert unchanged.status_code == 304 and unchanged.text == ""
+    assert len([s for s in statements if "task" in s.lower()]) == 1  # the one indexed lookup
+    # A change by someone else changes the ETag; the poll gets the new board.
+    auth.as_user(world.mentee)
+    client.post(f"/pairs/{world.pair.id}/tasks/{first.id}/status", data={"status": "done"})
+    auth.as_user(world.mentor)
+    changed = client.get(url, headers={**HX, "If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    assert "<html" not in changed.text and "Reopen" in changed.text
+    # deleting a list that is not the newest still changes the ETag
+    services.create_list(world.pair, "Newest", world.mentor)
+    db.session.commit()
+    etag = client.get(url, headers=HX).headers["ETag"]
+    client.post(f"/pairs/{world.pair.id}/tasks/lists/{todo.id}/delete")
+    assert client.get(url, headers={**HX, "If-None-Match": etag}).status_code == 200
+    # A plain page load is never answered 304 (the page also shows the unread count …).
+    etag = client.get(url, headers=HX).headers["ETag"]
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 200
+
+
+def test_polling_is_refused_to_outsiders(client, auth, world, board):
+    auth.as_user(world.mentor)
+    etag = client.get(tasks_page(world.pair.id), headers=HX).headers["ETag"]
+    auth.as_user(world.other_pair_member)
+    response = client.get(tasks_page(world.pair.id), headers={**HX, "If-None-Match": etag})
+    assert response.status_code == 404
+
+
+# My work --------------------------------------------------------------------------------
+
+
+def test_my_work_lists_open_tasks_assigned_and_created(client, auth, world, board):
+    todo, first, second = board
+    theirs = services.create_list(world.other_pair, "Elsewhere's list", world.other_pair_member)
+    add_member(world.other_pair, world.mentee, Role.MENTEE)
+    db.session.flush()
+    services.create_task(
+        theirs,
+        "Overdue elsewhere",
+        world.other_pair_member,
+        due_on=date(2021, 5, 1),
+        assignees=[world.mentee],
+    )
+    services.create_task(todo, "Finished", world.mentor, assignees=[world.mentee])
+    done = db.session.scalar(select(Task).where(Task.title == "Finished"))
+    done.status = TaskStatus.DONE
+    db.session.commit()
+    auth.as_user(world.mentee)
+    page = client.get("/my-work")
+    assert page.status_code == 200
+    assigned = page.text.split('id="assigned-heading"')[1].split('id="created-heading"')[0]
+    assert "Overdue elsewhere" in assigned and "Book the meeting room" in assigned
+    assert assigned.index("Overdue elsewhere") < assigned.index("Book the meeting room")
+    assert "Overdue" in assigned and "Elsewhere" in assigned and "Mentorville" in assigned
+    assert "Finished" not in page.text and "Collect the NGOs" not in assigned
+    auth.as_user(world.mentor)
+    created = client.get("/my-work").text.split('id="created-heading"')[1]
+    assert "Book the meeting room" in created and "Collect the NGOs" in created
+    assert "Overdue elsewhere" not in created
+
+
+def test_my_work_hides_tasks_of_pairs_one_left(client, auth, world, board):
+    _, first, _ = board
+    membership = next(m for m in world.pair.memberships if m.user_id == world.mentee.id)
+    db.session.delete(membership)
+    auth.as_user(world.mentee)
+    assert "Book the meeting room" not in client.get("/my-work").text
+
+
+def test_my_work_query_count_is_fixed(client, auth, world, app):
+
+    auth.as_user(world.mentee)
+
+    def fill(n):
+        todo = services.create_list(world.pair, f"List {n}", world.mentor)
+        for j in range(n):
+            services.create_task(
+                todo,
+                f"Task {j}",
+                world.mentor,
+                assignees=[world.mentee, world.partner],
+                due_on=date(2022, 1, 1) + timedelta(days=j),
+            )
+        db.session.commit()
+
+    def queries():
+        with count_queries(app) as statements:
+            assert client.get("/my-work").status_code == 200
+        return len(statements)
+
+    fill(3)
+    small = queries()
+    fill(60)
+    assert queries() == small
+
+
+def test_nav_links(client, auth, world):
+    """The nav links: "My work" in the header, "Tasks" in the pair's sections."""
+    auth.as_user(world.mentor)
+    page = client.get(f"/pairs/{world.pair.id}").text
+    assert f'href="/pairs/{world.pair.id}/tasks"' in page and 'href="/my-work"' in page
+
+
+# Demo content ---------------------------------------------------------------------------
+
+
+def test_demo_task_lists(client, auth, session):
+    from workspace.demo import load as load_network
+    from workspace.demo.tasks import load
+    from workspace.models import Pair, User
+
+    load_network()  # the network's loader adds each area's demo content
+    pairs = session.scalars(select(Pair).order_by(Pair.id)).all()
+    assert session.scalar(select(func.count()).select_from(Task)) >= 4 * 2 * 4
+    assert load(pairs) == 0  # idempotent
+    for pair in pairs:
+        lists = session.scalars(select(TaskList).where(TaskList.pair_id == pair.id)).all()
+        assert len(lists) == 2 and all(4 <= len(tl.tasks) <= 8 for tl in lists)
+        tasks = [t for tl in lists for t in tl.tasks]
+        assert any(t.is_done for t in tasks) and any(t.is_overdue(date.today()) for t in tasks)
+        assert all(t.assignees and 2021 <= t.due_on.year <= 2022 for t in tasks)
+        members = {m.user_id for m in pair.memberships}
+        assert all(u.id in members for t in tasks for u in t.assignees)
+    brussels = session.scalars(select(TaskList).where(TaskList.pair_id == pairs[0].id)).first()
+    assert "Bruxelles" in brussels.title  # pair 1 works in French
+    mentee = next(m.user for m in pairs[0].memberships if m.role is Role.MENTEE)
+    auth.as_user(session.get(User, mentee.id))
+    page = client.get(f"/pairs/{pairs[0].id}/tasks")
+    assert page.status_code == 200 and "Rédiger le compte rendu" in page.text
+    assert "Rédiger le compte rendu" in client.get("/my-work").text
+
+
+def _event(pair, title, starts):
+    from workspace.models import Event, EventKind
+
+    event = Event(
+        pair_id=pair.id,
+        kind=EventKind.WORKSHOP,
+        title=title,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+    )
+    db.session.add(event)
+    return event
+
+
+def _thread(pair, title, last_post_id, open_to_network=False):
+    from workspace.models import Thread
+
+    thread = Thread(
+        pair_id=pair.id,
+        title=title,
+        last_post_id=last_post_id,
+        post_count=last_post_id,
+        open_to_network=open_to_network,
+    )
+    db.session.add(thread)
+    return thread
+
+
+def test_my_work_shows_upcoming_events_and_unread_threads(client, auth, world):
+    from workspace.models import ThreadSubscription, utcnow
+
+    _event(world.pair, "Transfer workshop", utcnow() + timedelta(days=3))
+    _event(world.pair, "Kick-off meeting", utcnow() - timedelta(days=300))
+    _event(world.other_pair, "Their workshop", utcnow() + timedelta(days=3))
+    _thread(world.pair, "Core team planning", 7)
+    _thread(world.pair, "Open to the network", 4, open_to_network=True)
+    read = _thread(world.pair, "Already read", 9)
+    _thread(world.other_pair, "Their thread", 3)
+    db.session.flush()
+    db.session.add(
+        ThreadSubscription(user_id=world.mentee.id, thread_id=read.id, last_read_post_id=9)
+    )
+    auth.as_user(world.mentee)
+    page = client.get("/my-work").text
+    events = page.split('id="events-heading"')[1].split('id="threads-heading"')[0]
+    threads = page.split('id="threads-heading"')[1]
+    assert "Transfer workshop" in events and "Kick-off" not in events and "Their" not in events
+    assert "Core team planning" in threads and "Open to the network" in threads
+    assert "Already read" not in threads and "Their thread" not in threads
+    auth.as_user(world.network_mentor)
+    threads = client.get("/my-work").text.split('id="threads-heading"')[1]
+    assert "Open to the network" in threads and "Core team planning" not in threads
+    auth.as_user(world.consultant)  # consults the pair's cluster
+    threads = client.get("/my-work").text.split('id="threads-heading"')[1]
+    assert "Core team planning" in threads and "Their thread" not in threads

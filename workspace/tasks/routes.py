@@ -1,0 +1,262 @@
+"""Task lists of a pair (inline with htmx, and with plain forms), and "my work"."""
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import render_template as render_page
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from .. import db, policy
+from ..htmx import render, wants_fragment
+from ..models import Pair, Task, TaskList, TaskStatus, utcnow
+from . import services
+from .forms import STATUSES, AssigneesForm, EditTaskForm, ListForm, TaskForm
+
+bp = Blueprint("tasks", __name__)
+
+POLL_SECONDS = 5
+
+
+# Loading --------------------------------------------------------------------------------
+
+
+def _list_or_404(pair: Pair, list_id: int) -> TaskList:
+    task_list = db.session.get(TaskList, list_id)
+    if task_list is None or task_list.pair_id != pair.id:
+        abort(404)
+    return task_list
+
+
+def _task_or_404(pair_id: int, task_id: int, may) -> Task:
+    """The task in the pair the URL names: 404 for outsiders and strangers' ids, 403 when
+    ``may(user, task)`` says no."""
+    pair = policy.pair_or_404(pair_id)
+    task = db.session.get(Task, task_id)
+    if task is None or task.pair_id != pair.id:
+        abort(404)
+    if not may(current_user, task):
+        abort(403)
+    return task
+
+
+def _may_manage(user, task: Task) -> bool:
+    return policy.can_manage_tasks(user, task.pair)
+
+
+# The board ------------------------------------------------------------------------------
+
+
+def _etag(pair: Pair) -> str:
+    return services.board_etag(
+        pair.id,
+        get_locale(),
+        services.today(),
+        current_user.id,
+        policy.can_manage_tasks(current_user, pair),
+    )
+
+
+def _board(pair: Pair, *, task_forms=None, list_form=None, rename_forms=None, message=None):
+    """The task page, or to htmx its ``task_board`` block."""
+    members = services.members(pair)
+    lists = services.board(pair)
+    etag = _etag(pair)
+    task_forms = task_forms or {}
+    for task_list in lists:
+        if task_list.id not in task_forms:
+            task_forms[task_list.id] = TaskForm(
+                members, formdata=None, prefix=f"list{task_list.id}"
+            )
+    body, headers = render(
+        "tasks/index.html",
+        "task_board",
+        pair=pair,
+        lists=lists,
+        members=members,
+        today=services.today(),
+        task_forms=task_forms,
+        list_form=list_form or ListForm(formdata=None, prefix="newlist"),
+        rename_forms=rename_forms or {},
+        statuses=STATUSES,
+        message=message,
+        fragment=wants_fragment(),
+        etag=etag,
+        poll_seconds=POLL_SECONDS,
+    )
+    headers["ETag"] = f'"{etag}"'
+    headers["Cache-Control"] = "private, no-cache"
+    return body, headers
+
+
+def _done(pair: Pair, message: str, anchor: str | None = None):
+    """After a change: to htmx the updated board, otherwise Post/Redirect/Get."""
+    db.session.commit()
+    if wants_fragment():
+        return _board(pair, message=message)
+    flash(message, "success")
+    return redirect(url_for("tasks.index", pair_id=pair.id, _anchor=anchor), code=303)
+
+
+@bp.get("/pairs/<int:pair_id>/tasks")
+@login_required
+def index(pair_id: int):
+    pair = policy.pair_or_404(pair_id)
+    if wants_fragment() and request.if_none_match:
+        # The live poll: one indexed lookup, and nothing more when nothing changed.
+        etag = _etag(pair)
+        if request.if_none_match.contains(etag):
+            return "", 304, {"ETag": f'"{etag}"', "Vary": "HX-Request"}
+    return _board(pair)
+
+
+@bp.post("/pairs/<int:pair_id>/tasks/lists")
+@login_required
+def create_list(pair_id: int):
+    pair = policy.pair_or_404(pair_id, may=policy.can_manage_tasks)
+    form = ListForm(prefix="newlist")
+    if not form.validate():
+        return _board(pair, list_form=form)
+    task_list = services.create_list(pair, form.title.data, current_user)
+    return _done(pair, _("List “%(title)s” added.", title=task_list.title), f"list-{task_list.id}")
+
+
+@bp.post("/pairs/<int:pair_id>/tasks/lists/<int:list_id>")
+@login_required
+def rename_list(pair_id: int, list_id: int):
+    pair = policy.pair_or_404(pair_id, may=policy.can_manage_tasks)
+    task_list = _list_or_404(pair, list_id)
+    form = ListForm(prefix=f"rename{task_list.id}")
+    if not form.validate():
+        return _board(pair, rename_forms={task_list.id: form})
+    services.rename_list(task_list, form.title.data)
+    return _done(pair, _("List renamed to “%(title)s”.", title=task_list.title), f"list-{list_id}")
+
+
+@bp.post("/pairs/<int:pair_id>/tasks/lists/<int:list_id>/delete")
+@login_required
+def delete_list(pair_id: int, list_id: int):
+    pair = policy.pair_or_404(pair_id, may=policy.can_manage_tasks)
+    task_list = _list_or_404(pair, list_id)
+    title = task_list.title
+    services.delete_list(task_list)
+    return _done(pair, _("List “%(title)s” deleted.", title=title))
+
+
+@bp.post("/pairs/<int:pair_id>/tasks/lists/<int:list_id>/tasks")
+@login_required
+def create(pair_id: int, list_id: int):
+    pair = policy.pair_or_404(pair_id, may=policy.can_manage_tasks)
+    task_list = _list_or_404(pair, list_id)
+    form = TaskForm(services.members(pair), prefix=f"list{task_list.id}")
+    if not form.validate():
+        return _board(pair, task_forms={task_list.id: form})
+    task = services.create_task(
+        task_list,
+        form.title.data,
+        current_user,
+        notes=form.notes.data or "",
+        due_on=form.due_on.data,
+        assignees=form.chosen(),
+    )
+    return _done(pair, _("Task “%(title)s” added.", title=task.title), f"task-{task.id}")
+
+
+@bp.route("/pairs/<int:pair_id>/tasks/<int:task_id>", methods=["GET", "POST"])
+@login_required
+def edit(pair_id: int, task_id: int):
+    task = _task_or_404(pair_id, task_id, _may_manage)
+    pair = task.pair
+    lists = services.board(pair)
+    form = EditTaskForm(services.members(pair), lists, obj=task)
+    if not form.is_submitted():
+        form.task_list.data = task.list_id
+        form.assignees.data = [u.id for u in task.assignees]
+    if form.validate_on_submit():
+        services.update_task(
+            task,
+            current_user,
+            title=form.title.data,
+            notes=form.notes.data or "",
+            due_on=form.due_on.data,
+            task_list=next(tl for tl in lists if tl.id == form.task_list.data),
+        )
+        services.assign(task, form.chosen(), current_user)
+        db.session.commit()
+        flash(_("Task “%(title)s” saved.", title=task.title), "success")
+        return redirect(url_for("tasks.index", pair_id=pair.id, _anchor=f"task-{task.id}"), 303)
+    return render_page("tasks/edit.html", pair=pair, task=task, form=form)
+
+
+@bp.post("/pairs/<int:pair_id>/tasks/<int:task_id>/delete")
+@login_required
+def delete(pair_id: int, task_id: int):
+    task = _task_or_404(pair_id, task_id, _may_manage)
+    pair, title = task.pair, task.title
+    services.delete_task(task)
+    return _done(pair, _("Task “%(title)s” deleted.", title=title))
+
+
+@bp.post("/pairs/<int:pair_id>/tasks/<int:task_id>/status")
+@login_required
+def set_status(pair_id: int, task_id: int):
+    task = _task_or_404(pair_id, task_id, policy.can_update_task)
+    try:
+        status = TaskStatus(request.form.get("status", ""))
+    except ValueError:
+        abort(400)
+    services.set_status(task, status, current_user)
+    messages = {
+        TaskStatus.OPEN: _("“%(title)s” is to do again."),
+        TaskStatus.IN_PROGRESS: _("“%(title)s” is in progress."),
+        TaskStatus.DONE: _("“%(title)s” is done."),
+    }
+    return _done(task.pair, messages[status] % {"title": task.title}, f"task-{task.id}")
+
+
+@bp.post("/pairs/<int:pair_id>/tasks/<int:task_id>/assignees")
+@login_required
+def reassign(pair_id: int, task_id: int):
+    task = _task_or_404(pair_id, task_id, _may_manage)
+    form = AssigneesForm(services.members(task.pair))
+    if not form.validate():  # someone who is not (or no longer) a member of the pair
+        return _board(task.pair, message=_("Only members of this pair can be assigned tasks."))
+    services.assign(task, form.chosen(), current_user)
+    names = ", ".join(u.name for u in task.assignees) or _("nobody")
+    message = _("“%(title)s” is assigned to %(names)s.", title=task.title, names=names)
+    return _done(task.pair, message, f"task-{task.id}")
+
+
+@bp.post("/pairs/<int:pair_id>/tasks/<int:task_id>/move")
+@login_required
+def move(pair_id: int, task_id: int):
+    task = _task_or_404(pair_id, task_id, _may_manage)
+    direction = request.form.get("direction")
+    if direction not in ("up", "down"):
+        abort(400)
+    services.move(task, -1 if direction == "up" else 1)
+    message = (
+        _("“%(title)s” moved up.") if direction == "up" else _("“%(title)s” moved down.")
+    ) % {"title": task.title}
+    return _done(task.pair, message, f"task-{task.id}")
+
+
+# My work --------------------------------------------------------------------------------
+
+
+@bp.get("/my-work")
+@login_required
+def my_work():
+    today = services.today()
+    assigned = services.assigned_to(current_user, today)
+    created = services.created_by(current_user, today)
+    return render_page(
+        "tasks/my_work.html",
+        today=today,
+        assigned=assigned[: services.MY_WORK_LIMIT],
+        assigned_more=len(assigned) > services.MY_WORK_LIMIT,
+        created=created[: services.MY_WORK_LIMIT],
+        created_more=len(created) > services.MY_WORK_LIMIT,
+        events=services.upcoming_events(current_user, utcnow()),
+        threads=services.unread_threads(current_user),
+        statuses=STATUSES,
+    )

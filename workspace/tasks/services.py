@@ -1,0 +1,400 @@
+"""Task lists and tasks: the changes, with their activity entries and notifications.
+
+Other areas call ``create_task`` and ``follow_up_list`` (follow-up tasks from a study visit).
+Every function here adds to the session and flushes; the caller commits once.
+"""
+
+import hashlib
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from flask import url_for
+from flask_babel import force_locale, get_timezone
+from flask_babel import gettext as _
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from .. import activity, db
+from ..models import (
+    ActivityKind,
+    Event,
+    Membership,
+    NotificationKind,
+    Pair,
+    Role,
+    SubscriptionState,
+    Task,
+    TaskList,
+    TaskStatus,
+    Thread,
+    ThreadSubscription,
+    User,
+    cluster_consultant,
+    task_assignee,
+    utcnow,
+)
+from ..notifications.services import notify
+
+SUBJECT = "task"
+MY_WORK_LIMIT = 100
+
+
+class NotAMember(ValueError):
+    """An assignee who is not a member of the task's pair."""
+
+
+def today() -> date:
+    """Today in the current user's time zone: what "overdue" is measured against."""
+    return datetime.now(get_timezone()).date()
+
+
+# Reading --------------------------------------------------------------------------------
+
+
+def board(pair: Pair) -> list[TaskList]:
+    """The pair's lists in order, with their tasks and assignees (three queries)."""
+    return list(
+        db.session.scalars(
+            select(TaskList)
+            .where(TaskList.pair_id == pair.id)
+            .options(selectinload(TaskList.tasks).selectinload(Task.assignees))
+            .order_by(TaskList.position, TaskList.id)
+            .execution_options(populate_existing=True)  # after a change in this request
+        )
+    )
+
+
+def board_etag(pair_id: int, *variant) -> str:
+    """A validator for the pair's task board: one lookup on (pair_id, updated_at).
+
+    The count catches a deleted list, the newest ``updated_at`` any other change (every
+    change touches its list). ``variant`` adds what else shapes the page for this reader
+    (language, today's date, their rights)."""
+    count, newest = db.session.execute(
+        select(func.count(TaskList.id), func.max(TaskList.updated_at)).where(
+            TaskList.pair_id == pair_id
+        )
+    ).one()
+    raw = "|".join(str(part) for part in (pair_id, count, newest, *variant))
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def members(pair: Pair) -> list[User]:
+    """The people tasks can be assigned to: the pair's members, by name."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.pair_id == pair.id)
+            .order_by(User.name, User.id)
+        )
+    )
+
+
+def _visible_pairs(user: User):
+    """A condition on Task.pair_id: the pairs the user sees (DESIGN §2), or None for all."""
+    if user.is_admin:
+        return None
+    return or_(
+        Task.pair_id.in_(select(Membership.pair_id).where(Membership.user_id == user.id)),
+        Task.pair_id.in_(
+            select(Pair.id).where(
+                Pair.cluster_id.in_(
+                    select(cluster_consultant.c.cluster_id).where(
+                        cluster_consultant.c.user_id == user.id
+                    )
+                )
+            )
+        ),
+    )
+
+
+def _my_work_query(user: User, on: date):
+    overdue_first = case((Task.due_on < on, 0), else_=1)
+    query = (
+        select(Task)
+        .where(Task.status != TaskStatus.DONE)
+        .options(
+            joinedload(Task.task_list),
+            joinedload(Task.pair).joinedload(Pair.mentor_city),
+            joinedload(Task.pair).joinedload(Pair.mentee_city),
+            selectinload(Task.assignees),
+        )
+        .order_by(overdue_first, Task.due_on.is_(None), Task.due_on, Task.id)
+        .limit(MY_WORK_LIMIT + 1)
+    )
+    if (visible := _visible_pairs(user)) is not None:
+        query = query.where(visible)
+    return query
+
+
+def assigned_to(user: User, on: date) -> list[Task]:
+    """Open tasks assigned to the user in the pairs they see: overdue first, then by due
+    date; at most MY_WORK_LIMIT + 1 (the extra one says there are more)."""
+    query = _my_work_query(user, on).where(
+        Task.id.in_(select(task_assignee.c.task_id).where(task_assignee.c.user_id == user.id))
+    )
+    return list(db.session.scalars(query).unique())
+
+
+def created_by(user: User, on: date) -> list[Task]:
+    """Open tasks the user created, in the pairs they see, in the same order."""
+    query = _my_work_query(user, on).where(Task.created_by_id == user.id)
+    return list(db.session.scalars(query).unique())
+
+
+def _my_pair_ids(user: User):
+    """The pairs that are "mine": where I am a member or the consultant (not every pair an
+    admin could open)."""
+    return (
+        select(Membership.pair_id)
+        .where(Membership.user_id == user.id)
+        .union(
+            select(Pair.id)
+            .join(cluster_consultant, cluster_consultant.c.cluster_id == Pair.cluster_id)
+            .where(cluster_consultant.c.user_id == user.id)
+        )
+    )
+
+
+def upcoming_events(user: User, now: datetime, limit: int = 10) -> list[Event]:
+    """The next events in my pairs (events are seen by everyone who sees the pair)."""
+    return list(
+        db.session.scalars(
+            select(Event)
+            .where(Event.pair_id.in_(_my_pair_ids(user)), Event.ends_at >= now)
+            .options(
+                joinedload(Event.pair).joinedload(Pair.mentor_city),
+                joinedload(Event.pair).joinedload(Pair.mentee_city),
+            )
+            .order_by(Event.starts_at, Event.id)
+            .limit(limit)
+        )
+    )
+
+
+def unread_threads(user: User, limit: int = 20) -> list[Thread]:
+    """Threads I may see with posts I have not read, newest first, muted ones left out.
+
+    Pair threads of my pairs (a support-network member only those open to the network),
+    and cluster threads of the clusters I consult or am in the core team of a pair of."""
+    core_pairs = select(Membership.pair_id).where(
+        Membership.user_id == user.id, Membership.role != Role.NETWORK
+    )
+    network_pairs = select(Membership.pair_id).where(
+        Membership.user_id == user.id, Membership.role == Role.NETWORK
+    )
+    consulted = select(cluster_consultant.c.cluster_id).where(
+        cluster_consultant.c.user_id == user.id
+    )
+    consulted_pairs = select(Pair.id).where(Pair.cluster_id.in_(consulted))
+    core_clusters = select(Pair.cluster_id).where(Pair.id.in_(core_pairs))
+    sub = ThreadSubscription
+    return list(
+        db.session.scalars(
+            select(Thread)
+            .outerjoin(sub, and_(sub.thread_id == Thread.id, sub.user_id == user.id))
+            .where(
+                or_(
+                    Thread.pair_id.in_(core_pairs),
+                    Thread.pair_id.in_(consulted_pairs),
+                    and_(Thread.pair_id.in_(network_pairs), Thread.open_to_network.is_(True)),
+                    Thread.cluster_id.in_(consulted),
+                    Thread.cluster_id.in_(core_clusters),
+                ),
+                Thread.hidden.is_(False),
+                Thread.last_post_id > func.coalesce(sub.last_read_post_id, 0),
+                or_(sub.state.is_(None), sub.state != SubscriptionState.MUTE),
+            )
+            .options(
+                joinedload(Thread.pair).joinedload(Pair.mentor_city),
+                joinedload(Thread.pair).joinedload(Pair.mentee_city),
+                joinedload(Thread.cluster),
+            )
+            .order_by(Thread.last_post_at.desc(), Thread.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+# Lists ----------------------------------------------------------------------------------
+
+
+def create_list(pair: Pair, title: str, actor: User, *, for_follow_up: bool = False) -> TaskList:
+    last = db.session.scalar(select(func.max(TaskList.position)).where(TaskList.pair_id == pair.id))
+    task_list = TaskList(
+        pair_id=pair.id,
+        title=title.strip()[:200],
+        position=(last or 0) + 1,
+        for_follow_up=for_follow_up,
+    )
+    db.session.add(task_list)
+    db.session.flush()
+    return task_list
+
+
+def rename_list(task_list: TaskList, title: str) -> None:
+    task_list.title = title.strip()[:200]
+    task_list.touch()
+
+
+def delete_list(task_list: TaskList) -> None:
+    """Deletes the list with its tasks; the poll sees the pair's list count drop."""
+    db.session.delete(task_list)
+    db.session.flush()
+
+
+def follow_up_list(pair: Pair, actor: User) -> TaskList:
+    """The pair's list for follow-up tasks (from study visits), created on first use with a
+    title in the actor's language."""
+    existing = db.session.scalar(
+        select(TaskList)
+        .where(TaskList.pair_id == pair.id, TaskList.for_follow_up.is_(True))
+        .order_by(TaskList.id)
+        .limit(1)
+    )
+    if existing is not None:
+        return existing
+    with force_locale(actor.locale or "en"):
+        title = _("Follow-up")
+    return create_list(pair, title, actor, for_follow_up=True)
+
+
+# Tasks ----------------------------------------------------------------------------------
+
+
+def _check_members(pair_id: int, users: Sequence[User]) -> None:
+    if not users:
+        return
+    ids = {u.id for u in users}
+    found = set(
+        db.session.scalars(
+            select(Membership.user_id).where(
+                Membership.pair_id == pair_id, Membership.user_id.in_(ids)
+            )
+        )
+    )
+    if ids - found:
+        raise NotAMember(sorted(ids - found))
+
+
+def task_url(task: Task) -> str:
+    return url_for("tasks.index", pair_id=task.pair_id, _anchor=f"task-{task.id}", _external=False)
+
+
+def _announce_assignment(task: Task, newly: Sequence[User], actor: User) -> None:
+    if not newly:
+        return
+    activity.record(task.pair_id, ActivityKind.TASK_ASSIGNED, actor, SUBJECT, task.id, task.title)
+    notify(
+        newly,
+        NotificationKind.TASK_ASSIGNED,
+        actor=actor,
+        pair=task.pair,
+        subject_type=SUBJECT,
+        subject_id=task.id,
+        url=task_url(task),
+        title=task.title,
+    )
+
+
+def create_task(
+    task_list: TaskList,
+    title: str,
+    actor: User,
+    *,
+    notes: str = "",
+    due_on: date | None = None,
+    assignees: Sequence[User] = (),
+) -> Task:
+    """Adds a task at the end of the list, records it on the timeline and tells the
+    assignees (who must be members of the pair: NotAMember otherwise)."""
+    _check_members(task_list.pair_id, assignees)
+    last = db.session.scalar(select(func.max(Task.position)).where(Task.list_id == task_list.id))
+    task = Task(
+        task_list=task_list,
+        pair_id=task_list.pair_id,
+        title=title.strip()[:300],
+        notes=notes.strip(),
+        due_on=due_on,
+        position=(last or 0) + 1,
+        created_by_id=actor.id,
+        assignees=list(dict.fromkeys(assignees)),
+    )
+    db.session.add(task)
+    task_list.touch()
+    db.session.flush()
+    activity.record(task.pair_id, ActivityKind.TASK_CREATED, actor, SUBJECT, task.id, task.title)
+    _announce_assignment(task, task.assignees, actor)
+    db.session.flush()
+    return task
+
+
+def update_task(
+    task: Task,
+    actor: User,
+    *,
+    title: str,
+    notes: str,
+    due_on: date | None,
+    task_list: TaskList | None = None,
+) -> None:
+    task.title = title.strip()[:300]
+    task.notes = notes.strip()
+    task.due_on = due_on
+    task.task_list.touch()
+    if task_list is not None and task_list.id != task.list_id:
+        last = db.session.scalar(
+            select(func.max(Task.position)).where(Task.list_id == task_list.id)
+        )
+        task.task_list = task_list
+        task.position = (last or 0) + 1
+        task_list.touch()
+    db.session.flush()
+
+
+def assign(task: Task, users: Sequence[User], actor: User) -> list[User]:
+    """Makes ``users`` the task's assignees; records and notifies those newly assigned."""
+    _check_members(task.pair_id, users)
+    before = {u.id for u in task.assignees}
+    task.assignees = list(dict.fromkeys(users))
+    newly = [u for u in task.assignees if u.id not in before]
+    task.task_list.touch()
+    db.session.flush()
+    _announce_assignment(task, newly, actor)
+    return newly
+
+
+def set_status(task: Task, status: TaskStatus, actor: User) -> bool:
+    """Changes the status; records TASK_DONE when it becomes done. False if unchanged."""
+    if task.status is status:
+        return False
+    task.status = status
+    task.completed_at = utcnow() if status is TaskStatus.DONE else None
+    task.task_list.touch()
+    db.session.flush()
+    if status is TaskStatus.DONE:
+        activity.record(task.pair_id, ActivityKind.TASK_DONE, actor, SUBJECT, task.id, task.title)
+    return True
+
+
+def move(task: Task, offset: int) -> bool:
+    """Moves the task up (-1) or down (+1) in its list; False at either end."""
+    siblings = list(task.task_list.tasks)
+    here = siblings.index(task)
+    there = here + offset
+    if not 0 <= there < len(siblings):
+        return False
+    siblings[here], siblings[there] = siblings[there], siblings[here]
+    for position, sibling in enumerate(siblings, start=1):
+        sibling.position = position
+    task.task_list.touch()
+    db.session.flush()
+    return True
+
+
+def delete_task(task: Task) -> None:
+    task_list = task.task_list
+    task_list.touch()
+    task_list.tasks.remove(task)  # delete-orphan
+    db.session.flush()
