@@ -556,3 +556,24 @@ def test_demo_timeline_fills_every_pair_and_pages(client, auth, session):
     auth.as_user(mentor)
     html = client.get(f"/pairs/{brussels.id}/timeline").text
     assert 'rel="next"' in html and "Visite d" in html
+
+
+def test_saving_an_event_through_htmx_navigates_to_its_page(client, auth, world, session):
+    """The form's region must not receive a whole page: htmx is told to load it instead."""
+    auth.as_user(world.mentor)
+    response = client.post(
+        f"/pairs/{world.pair.id}/events/new",
+        data={
+            "kind": "meeting",
+            "title": "Steering group",
+            "language": "en",
+            "timezone": "Europe/Brussels",
+            "starts_at": "2022-03-01T10:00",
+            "ends_at": "2022-03-01T12:00",
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    event = session.scalar(select(Event).where(Event.title == "Steering group"))
+    assert response.headers["HX-Redirect"] == f"/pairs/{world.pair.id}/events/{event.id}"
+    assert response.text == ""

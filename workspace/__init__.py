@@ -52,6 +52,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
     for area in (auth, pairs, threads, tasks, timeline, notifications, admin, health):
         app.register_blueprint(area.bp)
+    from .attachments_routes import bp as attachments_bp  # shared by threads and timeline
+
+    app.register_blueprint(attachments_bp)
     errors.init_app(app)
     cli.init_app(app)
 

@@ -59,6 +59,7 @@ DEFAULTS = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "MAX_ATTACHMENT_BYTES": 10 * 1024 * 1024,  # per attached file (workspace/attachments.py)
     "INVITATION_DAYS": 14,
     "PASSWORD_RESET_SECONDS": 3600,
     "RATELIMIT_HEADERS_ENABLED": False,

@@ -1,6 +1,6 @@
 """One template serves the whole page and, to htmx, one named block of it."""
 
-from flask import render_template
+from flask import redirect, render_template
 from jinja2_fragments.flask import render_block
 
 from .extensions import htmx
@@ -18,3 +18,11 @@ def render(page: str, block: str, **context):
     else:
         body = render_template(page, **context)
     return body, {"Vary": "HX-Request"}
+
+
+def navigate(url: str):
+    """After a write that moves the user to another page: a 303 for a plain form; to htmx an
+    HX-Redirect, so the browser loads the page whole instead of swapping it into the form."""
+    if htmx:
+        return "", 200, {"HX-Redirect": url}
+    return redirect(url, code=303)

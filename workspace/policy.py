@@ -186,6 +186,20 @@ def can_reply(user, thread) -> bool:
     return not thread.locked or can_moderate_thread(user, thread)
 
 
+def can_read_thread(user, thread) -> bool:
+    """A hidden thread's posts stay readable for its author and moderators; others who see
+    the thread get a placeholder."""
+    return not thread.hidden or thread.created_by_id == user.id or can_moderate_thread(user, thread)
+
+
+def can_read_post(user, post) -> bool:
+    """The same for one hidden post (and its history): its author and the moderators."""
+    thread = post.thread
+    return can_read_thread(user, thread) and (
+        not post.hidden or post.author_id == user.id or can_moderate_thread(user, thread)
+    )
+
+
 def can_edit_post(user, post) -> bool:
     """Authors edit and delete their own posts, while they can still see the thread."""
     return (

@@ -1,6 +1,7 @@
 """All models, imported here so that Alembic sees the whole metadata."""
 
 from .activity import Activity, ActivityKind
+from .attachments import Attachment
 from .base import Base, utcnow
 from .invitation import Invitation
 from .membership import Membership, Role, Side, side_for
@@ -24,6 +25,7 @@ from .user import EmailPreference, User
 __all__ = [
     "Activity",
     "ActivityKind",
+    "Attachment",
     "CalendarFeedToken",
     "Event",
     "EventKind",

@@ -3,6 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..attachments import AttachmentsField
 from ..forms import CheckboxesField, options
 from ..i18n import language_name
 
@@ -20,6 +21,7 @@ class PostForm(FlaskForm):
         description=_l("Markdown: *italic*, **bold**, [link](https://…), > quote, - list."),
     )
     language = SelectField(_l("Language of the message"), validators=[DataRequired()])
+    files = AttachmentsField()
 
     def __init__(self, languages: list[str], **kwargs):
         super().__init__(**kwargs)
@@ -43,6 +45,7 @@ class ReplyForm(PostForm):
 
 class EditForm(FlaskForm):
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=BODY_MAX)])
+    files = AttachmentsField(_l("Attach more files"))
 
 
 class ModerationForm(FlaskForm):

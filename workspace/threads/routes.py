@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
+from werkzeug.datastructures import CombinedMultiDict
 
-from .. import db, policy
+from .. import attachments, db, policy
 from ..htmx import render, wants_fragment
 from ..models import (
     Cluster,
@@ -54,8 +55,8 @@ def post_or_404(post_id: int, may=None) -> Post:
     post = db.session.get(Post, post_id)
     if post is None:
         abort(404)
-    thread = thread_or_404(post.thread_id)
-    if not _sees_post(post, thread):
+    thread_or_404(post.thread_id)  # 404 unless the user sees the thread
+    if not policy.can_read_post(current_user, post):
         abort(404)
     if may is not None and not may(current_user, post):
         abort(403)
@@ -68,26 +69,6 @@ def cluster_or_404(cluster_id: int) -> Cluster:
     if cluster is None or not policy.can_start_cluster_thread(current_user, cluster.id):
         abort(404)
     return cluster
-
-
-def _sees_hidden_thread(thread: Thread) -> bool:
-    return (
-        not thread.hidden
-        or thread.created_by_id == current_user.id
-        or policy.can_moderate_thread(current_user, thread)
-    )
-
-
-def _sees_post(post: Post, thread: Thread) -> bool:
-    """Hidden posts stay readable for their author and moderators, and so does their
-    history; everyone else sees a placeholder."""
-    if not _sees_hidden_thread(thread):
-        return False
-    return (
-        not post.hidden
-        or post.author_id == current_user.id
-        or policy.can_moderate_thread(current_user, thread)
-    )
 
 
 def _place(thread: Thread):
@@ -156,6 +137,8 @@ def _new(pair: Pair | None = None, cluster: Cluster | None = None):
             cluster=cluster,
             open_to_network=form.open_to_network.data if pair is not None else False,
         )
+        first_post = db.session.get(Post, thread.last_post_id)
+        attachments.save_all(form.files, post=first_post, user=current_user)
         db.session.commit()
         return redirect(url_for(".show", thread_id=thread.id), code=303)
     return render(
@@ -202,7 +185,11 @@ def _show(thread: Thread, form: ReplyForm | None = None, posted: Post | None = N
         quote_id = request.args.get("quote", type=int)
         if quote_id is not None:
             quote = db.session.get(Post, quote_id)
-            if quote is None or quote.thread_id != thread.id or not _sees_post(quote, thread):
+            if (
+                quote is None
+                or quote.thread_id != thread.id
+                or not policy.can_read_post(current_user, quote)
+            ):
                 quote = None
         form = _reply_form(thread, quote=quote)
     last_read = subscription.last_read_post_id if subscription else 0
@@ -217,8 +204,8 @@ def _show(thread: Thread, form: ReplyForm | None = None, posted: Post | None = N
         last_read=last_read,
         mark_read_up_to=shown_last if shown_last > last_read else None,
         moderates=policy.can_moderate_thread(current_user, thread),
-        sees_content=_sees_hidden_thread(thread),
-        sees_post=lambda post: _sees_post(post, thread),
+        sees_content=policy.can_read_thread(current_user, thread),
+        sees_post=lambda post: policy.can_read_post(current_user, post),
         form=form,
         posted=posted,
         mentionable=[u for u in services.mentionable(thread) if u.id != current_user.id],
@@ -241,7 +228,7 @@ def show(thread_id: int):
 @login_required
 def reply(thread_id: int):
     thread = thread_or_404(thread_id, may=policy.can_reply)
-    form = _reply_form(thread, formdata=request.form)
+    form = _reply_form(thread, formdata=CombinedMultiDict((request.files, request.form)))
     if form.validate_on_submit():
         reply_to = None
         if (form.reply_to.data or "").isdigit():
@@ -249,6 +236,7 @@ def reply(thread_id: int):
             if reply_to is None or reply_to.thread_id != thread.id:
                 reply_to = None
         post = services.reply(thread, current_user, form.body.data, form.language.data, reply_to)
+        attachments.save_all(form.files, post=post, user=current_user)
         db.session.commit()
         if not wants_fragment():
             return redirect(_latest_url(thread, post), code=303)
@@ -272,7 +260,11 @@ def poll(thread_id: int):
     if request.if_none_match.contains_weak(etag):
         response = make_response("", 304)
     else:
-        posts = services.posts_after(thread, after) if _sees_hidden_thread(thread) else []
+        posts = (
+            services.posts_after(thread, after)
+            if policy.can_read_thread(current_user, thread)
+            else []
+        )
         newest = posts[-1].id if posts else after
         body, headers = render(
             "threads/show.html",
@@ -281,7 +273,7 @@ def poll(thread_id: int):
             new_posts=posts,
             poll_after=newest,
             moderates=policy.can_moderate_thread(current_user, thread),
-            sees_post=lambda post: _sees_post(post, thread),
+            sees_post=lambda post: policy.can_read_post(current_user, post),
             mark_read_up_to=newest if posts else None,
         )
         response = make_response(body, 200, headers)
@@ -336,6 +328,7 @@ def edit_post(post_id: int):
         form.body.data = post.body
     if form.validate_on_submit():
         services.edit_post(post, current_user, form.body.data)
+        attachments.save_all(form.files, post=post, user=current_user)
         db.session.commit()
         return redirect(services.thread_url(post.thread, post), code=303)
     return render("threads/edit.html", "edit_post", post=post, thread=post.thread, form=form)

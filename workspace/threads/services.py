@@ -422,6 +422,7 @@ def post_page(thread: Thread, after: int | None = None, before: int | None = Non
             joinedload(Post.author),
             joinedload(Post.current_revision),
             joinedload(Post.reply_to).joinedload(Post.author),
+            selectinload(Post.attachments),
         )
     )
     if before is not None:

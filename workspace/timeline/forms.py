@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from ..attachments import AttachmentsField
 from ..forms import CheckboxesField, options
 from ..i18n import language_name_here
 from ..labels import SIDES
@@ -90,6 +91,7 @@ class EventForm(FlaskForm):
         validators=[Optional(), Length(max=500)],
         description=_l("An address starting with https:// or http://"),
     )
+    files = AttachmentsField()
 
     def __init__(self, languages: list[str], **kwargs):
         super().__init__(**kwargs)

@@ -7,8 +7,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from .. import db, policy
-from ..htmx import render, wants_fragment
+from .. import attachments, db, policy
+from ..htmx import navigate, render, wants_fragment
 from ..models import EventKind, Pair, utcnow
 from . import ical, services
 from .forms import (
@@ -128,9 +128,10 @@ def create(pair_id: int):
         form.language.data = (pair.working_languages or ["en"])[0]
     if form.validate_on_submit():
         event = services.create_event(pair, current_user, **_event_fields(form))
+        attachments.save_all(form.files, event=event, user=current_user)
         db.session.commit()
         flash(_("The event was added to the timeline."), "success")
-        return redirect(url_for("timeline.event", pair_id=pair.id, event_id=event.id), code=303)
+        return navigate(url_for("timeline.event", pair_id=pair.id, event_id=event.id))
     return render("timeline/edit.html", "event_form", pair=pair, form=form, event=None)
 
 
@@ -160,10 +161,11 @@ def edit(pair_id: int, event_id: int):
         form.starts_at.data = services.to_local(ev.starts_at, ev.timezone)
         form.ends_at.data = services.to_local(ev.ends_at, ev.timezone)
     if form.validate_on_submit():
-        if services.change_event(ev, current_user, **_event_fields(form)):
+        changed = services.change_event(ev, current_user, **_event_fields(form))
+        if attachments.save_all(form.files, event=ev, user=current_user) or changed:
             db.session.commit()
             flash(_("The event was changed."), "success")
-        return redirect(url_for("timeline.event", pair_id=pair.id, event_id=ev.id), code=303)
+        return navigate(url_for("timeline.event", pair_id=pair.id, event_id=ev.id))
     return render("timeline/edit.html", "event_form", pair=pair, form=form, event=ev)
 
 
@@ -181,7 +183,7 @@ def record_visit(pair_id: int, event_id: int):
         if services.change_event(ev, current_user, **fields):
             db.session.commit()
             flash(_("The record of the visit was saved."), "success")
-        return redirect(url_for("timeline.event", pair_id=pair.id, event_id=ev.id), code=303)
+        return navigate(url_for("timeline.event", pair_id=pair.id, event_id=ev.id))
     return render("timeline/visit.html", "visit_form", pair=pair, form=form, event=ev)
 
 
@@ -204,7 +206,7 @@ def participants(pair_id: int, event_id: int):
         )
         db.session.commit()
         flash(_("The participants were saved."), "success")
-        return redirect(url_for("timeline.event", pair_id=pair.id, event_id=ev.id), code=303)
+        return navigate(url_for("timeline.event", pair_id=pair.id, event_id=ev.id))
     return render("timeline/participants.html", "participants_form", pair=pair, form=form, event=ev)
 
 
@@ -221,7 +223,7 @@ def add_follow_up(pair_id: int, event_id: int):
         services.add_follow_up(ev, pair, current_user, form.title.data.strip())
         db.session.commit()
         flash(_("The follow-up task was added."), "success")
-        return redirect(url_for("timeline.event", pair_id=pair.id, event_id=ev.id), code=303)
+        return navigate(url_for("timeline.event", pair_id=pair.id, event_id=ev.id))
     return render_page(
         "timeline/event.html",
         **TEMPLATE_HELPERS,

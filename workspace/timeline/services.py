@@ -254,6 +254,7 @@ def event_or_404(pair: Pair, event_id: int, *, with_people: bool = False) -> Eve
             selectinload(Event.participants).joinedload(EventParticipant.organisation),
             joinedload(Event.created_by),
             selectinload(Event.follow_up_tasks),
+            selectinload(Event.attachments),
         )
     event = db.session.scalar(query)
     if event is None:
