@@ -78,3 +78,49 @@ def test_a_consultant_sees_pairs_of_own_clusters_only(app, world, session):
     with app.test_request_context():
         assert policy.can_see_pair(world.consultant, world.pair)
         assert not policy.can_see_pair(world.consultant, world.other_pair)
+
+
+def test_threads_by_role(app, world, session):
+    from workspace.threads import services
+
+    core = services.start_thread(
+        world.mentor, title="Core", body="Only us", language="en", pair=world.pair
+    )
+    open_ = services.start_thread(
+        world.mentor,
+        title="Open",
+        body="Everyone",
+        language="en",
+        pair=world.pair,
+        open_to_network=True,
+    )
+    cluster = services.start_thread(
+        world.consultant, title="Cluster", body="Pairs", language="en", cluster=world.cluster
+    )
+    session.flush()
+    assert policy.can_see_thread(world.network_mentor, open_)
+    assert not policy.can_see_thread(world.network_mentor, core)
+    assert policy.can_reply(world.network_mentee, open_)
+    assert policy.can_see_thread(world.partner, cluster)
+    assert not policy.can_see_thread(world.network_mentor, cluster)
+    assert not policy.can_see_thread(world.other_pair_member, cluster)
+    assert policy.can_moderate_thread(world.consultant, cluster)
+    assert not policy.can_moderate_thread(world.other_consultant, core)
+
+
+def test_a_hidden_post_is_read_by_its_author_and_moderators_only(app, world, session):
+    from workspace.models import ModerationKind
+    from workspace.threads import services
+
+    thread = services.start_thread(
+        world.mentor, title="Visit", body="Plan", language="en", pair=world.pair
+    )
+    post = services.reply(thread, world.mentee, "Something unkind", "en")
+    session.flush()
+    services.moderate_post(post, world.consultant, ModerationKind.HIDE, "Keep it civil")
+    session.flush()
+    assert policy.can_read_post(world.mentee, post)  # the author
+    assert policy.can_read_post(world.consultant, post)
+    assert policy.can_read_post(world.admin, post)
+    assert not policy.can_read_post(world.mentor, post)
+    assert policy.can_read_thread(world.mentor, thread)

@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from babel import Locale
+from babel import Locale, dates
 from flask import Flask, current_app, request, session
-from flask_babel import format_date, format_datetime, format_number, get_locale
+from flask_babel import format_date, format_datetime, format_number, get_locale, to_user_timezone
 from flask_login import current_user
 
 from .extensions import babel
@@ -45,6 +45,16 @@ def language_name_here(code: str) -> str:
         return code
 
 
+def format_when(moment) -> str:
+    """Date and time to the minute, in the reader's zone and locale ("7 déc. 2022, 09:00")."""
+    locale, local = get_locale(), to_user_timezone(moment)
+    return (
+        dates.get_datetime_format("medium", locale=locale)
+        .replace("{1}", dates.format_date(local, "medium", locale=locale))
+        .replace("{0}", dates.format_time(local, "short", locale=locale))
+    )
+
+
 def country_name(code: str) -> str:
     return get_locale().territories.get(code, code)
 
@@ -59,6 +69,7 @@ def init_app(app: Flask, translations: Path) -> None:
         format_date=format_date,
         format_datetime=format_datetime,
         country_name=country_name,
+        format_when=format_when,
         now_utc=utcnow,
     )
     app.jinja_env.filters["format_number"] = format_number

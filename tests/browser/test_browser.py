@@ -124,7 +124,23 @@ def test_no_csp_violation_and_no_other_host(page, live_server, sign_in):
     page.on("request", lambda r: requests.append(r.url))
 
     sign_in("admin")
-    for path in ("/", "/pairs/1", "/profile", "/admin/", "/admin/pairs/1/members"):
+    pages = (
+        "/",
+        "/pairs/1",
+        "/pairs/1/timeline",
+        "/pairs/1/events/1",
+        "/pairs/1/threads",
+        "/threads/1",
+        "/pairs/1/tasks",
+        "/my-work",
+        "/notifications/",
+        "/moderation",
+        "/calendar",
+        "/profile",
+        "/admin/",
+        "/admin/pairs/1/members",
+    )
+    for path in pages:
         page.goto(path)
         expect(page.get_by_role("heading", level=1)).to_be_visible()
     page.goto("/pairs/1/invite")

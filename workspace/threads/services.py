@@ -151,16 +151,8 @@ def reply(
         )
         .order_by(User.id)
     )
-    notify(
-        [u for u in followers if u.id not in mentioned and policy.can_see_thread(u, thread)],
-        NotificationKind.REPLY,
-        actor=author,
-        pair=thread.pair,
-        subject_type="thread",
-        subject_id=thread.id,
-        url=thread_url(thread, post),
-        title=thread.title,
-    )
+    readers = [u for u in followers if u.id not in mentioned and policy.can_see_thread(u, thread)]
+    _notify_about_post(readers, NotificationKind.REPLY, thread, post, author)
     return post
 
 
@@ -262,9 +254,14 @@ def _notify_mentions(thread: Thread, post: Post, author: User, already: set[int]
     new = [u for u in people if u.id not in already and u.id != author.id]
     for user in new:
         db.session.add(PostMention(post_id=post.id, user_id=user.id))
+    _notify_about_post(new, NotificationKind.MENTION, thread, post, author)
+    return {u.id for u in people}
+
+
+def _notify_about_post(recipients, kind: NotificationKind, thread: Thread, post: Post, author):
     notify(
-        new,
-        NotificationKind.MENTION,
+        recipients,
+        kind,
         actor=author,
         pair=thread.pair,
         subject_type="thread",
@@ -272,7 +269,6 @@ def _notify_mentions(thread: Thread, post: Post, author: User, already: set[int]
         url=thread_url(thread, post),
         title=thread.title,
     )
-    return {u.id for u in people}
 
 
 # Moderation -----------------------------------------------------------------------------
