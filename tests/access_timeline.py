@@ -69,7 +69,8 @@ MATRIX = {
     ],
     "timeline.record_visit": [
         ("GET", _event("/visit", attr="visit"), None, pair_scoped(200, CORE)),
-        ("POST", _event("/visit", attr="visit"), {"agenda": "x"}, pair_scoped(303, CORE)),
+        # saved: a 303 to the event page, or to htmx an HX-Redirect there
+        ("POST", _event("/visit", attr="visit"), {"agenda": "x"}, pair_scoped({303, 200}, CORE)),
         ("GET", _event("/visit"), None, pair_scoped(404, CORE)),  # not a study visit
     ],
     "timeline.participants": [
