@@ -48,9 +48,33 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = None  # the sign-in page says why on its own
 
-    from . import admin, auth, cli, errors, health, notifications, pairs, tasks, threads, timeline
+    from . import (
+        admin,
+        auth,
+        benchmarks,
+        cli,
+        errors,
+        health,
+        notifications,
+        pairs,
+        plans,
+        tasks,
+        threads,
+        timeline,
+    )
 
-    for area in (auth, pairs, threads, tasks, timeline, notifications, admin, health):
+    for area in (
+        auth,
+        pairs,
+        threads,
+        tasks,
+        timeline,
+        plans,
+        benchmarks,
+        notifications,
+        admin,
+        health,
+    ):
         app.register_blueprint(area.bp)
     from .attachments_routes import bp as attachments_bp  # shared by threads and timeline
 

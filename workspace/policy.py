@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from . import db
-from .models import Membership, Pair, Role, Side, User, cluster_consultant
+from .models import Membership, Pair, PlanStatus, Role, Side, User, cluster_consultant
 
 
 @dataclass(frozen=True)
@@ -225,6 +225,57 @@ def can_update_task(user, task) -> bool:
 
 def can_manage_events(user, pair: Pair) -> bool:
     return can_contribute(user, pair)
+
+
+# Action plans and self-assessment (DESIGN §5) -------------------------------------------
+
+
+def can_assess(user, pair: Pair) -> bool:
+    """Rate the pair's key factors: the people who edit its plans."""
+    return can_edit_plan(user, pair)
+
+
+def can_create_plan(user, pair: Pair) -> bool:
+    return can_edit_plan(user, pair)
+
+
+def can_edit_plan_text(user, plan) -> bool:
+    """Edit sections, translations and actions: plan editors, while the plan is a draft."""
+    return plan.status is PlanStatus.DRAFT and can_edit_plan(user, plan.pair)
+
+
+def can_comment_on_plan(user, plan) -> bool:
+    """Everyone who sees the pair (network members too), until the plan is adopted."""
+    return plan.status is not PlanStatus.ADOPTED and can_comment(user, plan.pair)
+
+
+def can_resolve_comment(user, comment) -> bool:
+    """Resolve or reopen a comment thread: its author and the plan's editors."""
+    plan = comment.section.plan
+    return can_comment_on_plan(user, plan) and (
+        comment.author_id == user.id or can_edit_plan(user, plan.pair)
+    )
+
+
+def can_submit_plan(user, plan) -> bool:
+    """Send a draft for review: a core member of the pair."""
+    return plan.status is PlanStatus.DRAFT and standing(user, plan.pair).is_core
+
+
+def can_review_plan(user, plan) -> bool:
+    """Approve or request changes: the pair's consultant, while the plan is in review."""
+    return plan.status is PlanStatus.IN_REVIEW and standing(user, plan.pair).is_consultant
+
+
+def can_adopt_plan(user, plan) -> bool:
+    """Adopt an approved plan: the mentee side's core members."""
+    s = standing(user, plan.pair)
+    return plan.status is PlanStatus.APPROVED and s.is_core and s.side is Side.MENTEE
+
+
+def can_start_plan_version(user, plan) -> bool:
+    """Start a new version from an adopted plan."""
+    return plan.status is PlanStatus.ADOPTED and can_edit_plan(user, plan.pair)
 
 
 # Programme capabilities -----------------------------------------------------------------

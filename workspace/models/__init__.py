@@ -3,11 +3,27 @@
 from .activity import Activity, ActivityKind
 from .attachments import Attachment
 from .base import Base, utcnow
+from .benchmarks import AssessmentRating, GlossaryTerm, KeyFactor, KeyFactorText, Priority, Rating
 from .invitation import Invitation
 from .membership import Membership, Role, Side, side_for
 from .notification import Notification, NotificationKind
 from .organisation import Organisation, OrganisationKind
 from .pair import Cluster, MentoringTheme, Pair, PairStatus, Theme, cluster_consultant
+from .plans import (
+    ActionStatus,
+    Plan,
+    PlanAction,
+    PlanReviewStep,
+    PlanSection,
+    PlanStatus,
+    RevisionOrigin,
+    SectionComment,
+    SectionKind,
+    SectionPresence,
+    SectionRevision,
+    SectionText,
+    plan_action_key_factor,
+)
 from .tasks import Task, TaskList, TaskStatus, task_assignee
 from .threads import (
     ModerationAction,
@@ -60,6 +76,27 @@ __all__ = [
     "TaskList",
     "TaskStatus",
     "task_assignee",
+    # benchmarks
+    "AssessmentRating",
+    "GlossaryTerm",
+    "KeyFactor",
+    "KeyFactorText",
+    "Priority",
+    "Rating",
+    # plans
+    "ActionStatus",
+    "Plan",
+    "PlanAction",
+    "PlanReviewStep",
+    "PlanSection",
+    "PlanStatus",
+    "RevisionOrigin",
+    "SectionComment",
+    "SectionKind",
+    "SectionPresence",
+    "SectionRevision",
+    "SectionText",
+    "plan_action_key_factor",
     "cluster_consultant",
     "side_for",
     "utcnow",

@@ -18,6 +18,10 @@ class ActivityKind(enum.StrEnum):
     EVENT_CREATED = "event_created"
     EVENT_CHANGED = "event_changed"
     MEMBER_JOINED = "member_joined"
+    PLAN_CREATED = "plan_created"
+    PLAN_REVISED = "plan_revised"  # a section (or its translation) saved
+    PLAN_STATUS_CHANGED = "plan_status_changed"
+    ASSESSMENT_UPDATED = "assessment_updated"
 
 
 class Activity(Base):

@@ -15,6 +15,8 @@ class NotificationKind(enum.StrEnum):
     TASK_ASSIGNED = "task_assigned"
     EVENT_CHANGED = "event_changed"  # an event the recipient attends
     MODERATION = "moderation"  # the recipient's post or thread was moderated
+    PLAN_STATUS = "plan_status"  # a plan of the recipient's pair moved through review
+    PLAN_COMMENT = "plan_comment"  # a comment on a section the recipient wrote or commented on
 
 
 class Notification(Base):
