@@ -45,7 +45,7 @@ format: $(DEV_STAMP)
 	$(BIN)/ruff format .
 
 i18n-extract: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --omit-header --no-wrap -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k _p:1c,2 -k lazy_pgettext:1c,2 --no-location --sort-output --omit-header --no-wrap -o translations/messages.pot .
 
 i18n-update: i18n-extract
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete --no-wrap

@@ -78,6 +78,23 @@ def populate(world):
     db.session.commit()
 
 
+def core_thread_remove():
+    """Seen by the core team; removed by its author (the mentor) and the moderators."""
+
+    def expect(role):
+        if role == SIGNED_OUT:
+            return 302
+        if role not in CORE:
+            return 404
+        return {303, 404} if role in MODERATORS | {"mentor"} else 403
+
+    return expect
+
+
+def _r(attribute):
+    return lambda w: f"/attachments/{getattr(w, attribute).id}/remove"
+
+
 def _a(attribute):
     return lambda w: f"/attachments/{getattr(w, attribute).id}/{getattr(w, attribute).filename}"
 
@@ -91,5 +108,14 @@ MATRIX = {
         ("GET", _a("hidden_attachment"), None, hidden_post(200)),
         ("GET", _a("event_attachment"), None, pair_scoped(200, CORE | PAIR_MEMBERS)),
         ("GET", "/attachments/999999/x.pdf", None, signed_in(404)),
+    ],
+    # The first request (plain) removes: 303; the second (htmx) finds the file gone: 404.
+    # tests/test_attachments.py checks the htmx answer (200, empty) on its own.
+    "attachments.remove": [
+        ("POST", _r("core_attachment"), None, core_thread_remove()),
+        ("POST", _r("open_attachment"), None, pair_scoped({303, 404}, MODERATORS | {"mentor"})),
+        ("POST", _r("hidden_attachment"), None, hidden_post({303, 404})),
+        ("POST", _r("event_attachment"), None, pair_scoped({303, 404}, CORE)),
+        ("POST", "/attachments/999999/remove", None, signed_in(404)),
     ],
 }

@@ -44,6 +44,29 @@ MATRIX = {
             pair_scoped(404, CORE),
         ),
     ],
+    "tasks.move_list": [
+        (
+            "POST",
+            _pair(lambda w: f"/lists/{w.task_list.id}/move"),
+            {"direction": "sideways"},
+            pair_scoped(400, CORE),
+        ),
+        (
+            "POST",
+            _pair(lambda w: f"/lists/{w.other_task_list.id}/move"),
+            {},
+            pair_scoped(404, CORE),
+        ),
+    ],
+    "tasks.done": [
+        (
+            "GET",
+            _pair(lambda w: f"/lists/{w.task_list.id}/done"),
+            None,
+            pair_scoped(200, CORE | PAIR_MEMBERS),
+        ),
+        ("GET", _pair(lambda w: f"/lists/{w.other_task_list.id}/done"), None, signed_in(404)),
+    ],
     "tasks.delete_list": [
         ("POST", _pair("/lists/999999/delete"), None, pair_scoped(404, CORE)),
     ],

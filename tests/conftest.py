@@ -234,6 +234,10 @@ ROLES = (
 
 @pytest.fixture
 def world(app):
+    return build_world()
+
+
+def build_world() -> SimpleNamespace:
     """Pair A in cluster 1 with one person in every role; pair B in cluster 2."""
     c1, c2 = Cluster(name="Cluster one"), Cluster(name="Cluster two")
     database.session.add_all([c1, c2])

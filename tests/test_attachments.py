@@ -535,3 +535,220 @@ def test_thread_page_with_attachments_runs_the_same_queries(app, client, auth, w
         assert response.status_code == 200 and ".pdf" in response.text
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+# Removing ---------------------------------------------------------------------------------
+
+
+def remove_url(attachment: Attachment) -> str:
+    return f"/attachments/{attachment.id}/remove"
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_the_author_removes_a_file_and_it_leaves_the_disk(client, auth, world, session, htmx):
+    thread = start(world)
+    attachment = attach(world, post=session.get(Post, thread.last_post_id))
+    path, attachment_id = attachments.path_of(attachment), attachment.id
+    changes = thread.change_count
+    auth.as_user(world.mentor)
+    page = client.get(f"/threads/{thread.id}").text
+    assert f'action="{remove_url(attachment)}"' in page and "hx-confirm=" in page
+    response = client.post(remove_url(attachment), headers={"HX-Request": "true"} if htmx else {})
+    if htmx:
+        assert response.status_code == 200 and response.text == ""  # the list item goes
+    else:
+        assert response.status_code == 303
+        assert response.location.endswith(f"/threads/{thread.id}#post-{thread.last_post_id}")
+        assert "minutes.pdf was removed." in client.get(response.location).text
+    session.expire_all()
+    assert session.get(Attachment, attachment_id) is None
+    assert not path.exists()
+    assert client.get(f"/attachments/{attachment_id}/minutes.pdf").status_code == 404
+    assert thread.change_count == changes + 1  # open pages of the thread see it go
+
+
+def test_event_files_are_removed_by_who_manages_events(client, auth, world, session):
+    event = make_event(world)
+    attachment = attach(world, event=event)  # uploaded by the mentor
+    path = attachments.path_of(attachment)
+    auth.as_user(world.network_mentor)  # sees the file, may not remove it
+    page = client.get(f"/pairs/{world.pair.id}/events/{event.id}").text
+    assert "minutes.pdf" in page and remove_url(attachment) not in page
+    assert client.post(remove_url(attachment)).status_code == 403
+    auth.as_user(world.mentee)  # not the uploader, but manages events
+    assert remove_url(attachment) in client.get(f"/pairs/{world.pair.id}/events/{event.id}").text
+    response = client.post(remove_url(attachment))
+    assert response.status_code == 303
+    assert response.location.endswith(f"/pairs/{world.pair.id}/events/{event.id}")
+    assert not path.exists() and session.scalar(select(func.count(Attachment.id))) == 0
+
+
+def test_who_may_remove_a_post_file(world, session):
+    from workspace import policy
+
+    thread = start(world, open_to_network=True)
+    post = session.get(Post, thread.last_post_id)
+    attachment = attach(world, post=post)
+    may = {
+        role: policy.can_remove_attachment(getattr(world, role), attachment)
+        for role in ("mentor", "mentee", "partner", "network_mentor", "consultant", "admin")
+    }
+    assert may == {
+        "mentor": True,  # author and uploader
+        "mentee": False,
+        "partner": False,
+        "network_mentor": False,
+        "consultant": True,  # moderators
+        "admin": True,
+    }
+    post.deleted_at = datetime.now(UTC)
+    assert not policy.can_remove_attachment(world.mentor, attachment)
+    assert not policy.can_remove_attachment(world.other_pair_member, attachment)
+
+
+def test_a_refused_removal_keeps_the_file(client, auth, world, session):
+    thread = start(world)
+    attachment = attach(world, post=session.get(Post, thread.last_post_id))
+    for user, code in [(world.mentee, 403), (world.network_mentor, 404), (world.nobody, 404)]:
+        auth.as_user(user)
+        assert client.post(remove_url(attachment)).status_code == code
+    assert attachments.path_of(attachment).exists()
+    assert session.scalar(select(func.count(Attachment.id))) == 1
+
+
+# Files of rows deleted otherwise ------------------------------------------------------------
+
+
+def test_a_rolled_back_removal_keeps_the_file(world, session):
+    thread = start(world)
+    attachment = attach(world, post=session.get(Post, thread.last_post_id))
+    path = attachments.path_of(attachment)
+    attachments.remove(attachment)
+    session.rollback()
+    assert path.exists()
+    session.commit()
+    assert path.exists()
+
+
+def test_files_go_with_an_event_or_a_thread_deleted_through_the_orm(world, session):
+    event = make_event(world)
+    thread = start(world)
+    on_event = attachments.path_of(attach(world, event=event))
+    on_post = attachments.path_of(attach(world, post=session.get(Post, thread.last_post_id)))
+    session.expire_all()  # the collections are not loaded: the database cascades the rows
+    session.delete(session.get(Event, event.id))
+    session.flush()
+    assert on_event.exists()  # not before the commit
+    session.commit()
+    assert not on_event.exists() and on_post.exists()
+    session.delete(session.get(Thread, thread.id))
+    session.commit()
+    assert not on_post.exists()
+    assert session.scalar(select(func.count(Attachment.id))) == 0
+
+
+def test_prune_removes_only_old_orphans(app, runner, world, session):
+    import os
+    import time
+
+    thread = start(world)
+    kept = attachments.path_of(attach(world, post=session.get(Post, thread.last_post_id)))
+    folder = kept.parent
+    old_orphan = folder / ("a" * 32)
+    new_orphan = folder / ("b" * 32)  # perhaps an upload whose row is not committed yet
+    old_temporary = folder / ".upload-x1y2"
+    stranger = folder / "README"  # not a name we give: left alone
+    for path in (old_orphan, new_orphan, old_temporary, stranger):
+        path.write_bytes(b"x")
+    two_hours_ago = time.time() - 2 * 3600
+    for path in (kept, old_orphan, old_temporary, stranger):
+        os.utime(path, (two_hours_ago, two_hours_ago))
+    result = runner.invoke(args=["attachments", "prune"])
+    assert result.exit_code == 0, result.output
+    assert "2 files removed" in result.output
+    assert kept.exists() and new_orphan.exists() and stranger.exists()
+    assert not old_orphan.exists() and not old_temporary.exists()
+    result = runner.invoke(args=["attachments", "prune", "--older-than", "0"])
+    assert "1 files removed" in result.output and not new_orphan.exists() and kept.exists()
+
+
+# The request size limit -----------------------------------------------------------------------
+
+
+def test_the_file_field_tells_the_limits(client, auth, world, session):
+    thread = start(world)
+    auth.as_user(world.mentor)
+    page = client.get(f"/threads/{thread.id}").text
+    assert "at most 10.5 MB each and 16.8 MB together" in page
+    assert 'data-max-bytes="10485760"' in page and 'data-max-total="16777216"' in page
+    assert 'data-error-size="{name} is larger than 10.5 MB."' in page
+    assert 'src="/static/js/attachments.js"' in page
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_an_oversize_request_says_the_limit_and_saves_nothing(
+    app, client, auth, world, session, htmx
+):
+    app.config["MAX_CONTENT_LENGTH"] = 2000
+    thread = start(world)
+    auth.as_user(world.mentor)
+    back = f"http://{app.config['SERVER_NAME']}/threads/{thread.id}"
+    headers = {"Referer": back}
+    if htmx:
+        headers["HX-Request"] = "true"
+    response = reply(
+        client,
+        thread,
+        [(io.BytesIO(PDF + b"0" * 3000), "big.pdf")],
+        body="Long text",
+        headers=headers,
+    )
+    assert response.status_code == 413
+    assert "2 kB" in response.text and "Nothing was saved" in response.text
+    assert f'href="{back}"' in response.text  # back to the form
+    # Never a link back to another site.
+    headers["Referer"] = "https://evil.example/"
+    response = reply(client, thread, [(io.BytesIO(PDF + b"0" * 3000), "big.pdf")], headers=headers)
+    assert response.status_code == 413 and "evil.example" not in response.text
+    assert session.scalar(select(func.count()).where(Post.thread_id == thread.id)) == 1
+    assert uploads(app) == []
+
+
+def test_other_413s_keep_the_generic_page(app, client, auth, world, session):
+    app.config["MAX_CONTENT_LENGTH"] = 10
+    auth.as_user(world.mentor)
+    response = client.post("/language", data={"language": "fr" * 20})
+    assert response.status_code == 413
+    assert "Nothing was saved" not in response.text
+
+
+# Demo files -----------------------------------------------------------------------------------
+
+
+def test_demo_files_are_valid_and_loaded_once(app, session):
+    from workspace.demo import attachments as demo_files
+    from workspace.demo import load
+
+    assert attachments.sniff(demo_files.pdf("Agenda – Jelgava", ["Día 1: visita"])) == (
+        "application/pdf"
+    )
+    assert attachments.sniff(demo_files.png([3, 5, 2])) == "image/png"
+    load()
+    files = stored(session)
+    names = {a.filename for a in files}
+    assert "participants-per-session.png" in names and "attendance.csv" in names
+    assert any(n.startswith("Agenda ") and n.endswith(".pdf") for n in names)
+    for a in files:
+        data = attachments.path_of(a).read_bytes()
+        assert attachments.sniff(data) == a.content_type and len(data) == a.size
+    pdf = next(a for a in files if a.filename.endswith(".pdf"))
+    data = attachments.path_of(pdf).read_bytes()
+    # The cross-reference table points at the objects it names.
+    xref = int(data.rsplit(b"startxref\n", 1)[1].split(b"\n")[0])
+    assert data[xref:].startswith(b"xref\n")
+    offsets = re.findall(rb"(\d{10}) 00000 n ", data)
+    for number, offset in enumerate(offsets, start=1):
+        assert data[int(offset) :].startswith(b"%d 0 obj" % number)
+    load()
+    assert len(stored(session)) == len(files)
+    assert len(uploads(app)) == len(files)

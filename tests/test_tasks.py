@@ -1,7 +1,8 @@
 """Task lists and tasks: services, the board inline and without JavaScript, live polling,
 "my work"."""
 
-from datetime import date, datetime, timedelta
+import re
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -359,6 +360,9 @@ def test_board_query_count_does_not_grow_with_tasks(client, auth, world, app):
                     due_on=date(2022, 1, 1) + timedelta(days=j % 400),
                 )
                 task.assignees = [world.mentee, world.partner][: j % 3]
+                if j % 2:  # half of them done: the board shows only the latest few
+                    task.status = TaskStatus.DONE
+                    task.completed_at = datetime(2022, 1, 1, tzinfo=UTC) + timedelta(hours=j)
                 db.session.add(task)
         db.session.commit()
 
@@ -374,6 +378,11 @@ def test_board_query_count_does_not_grow_with_tasks(client, auth, world, app):
     fill(490)
     assert len(db.session.scalars(select(Task)).all()) == 500
     assert queries() == small
+    page = client.get(tasks_page(world.pair.id)).text
+    # 2 lists of 5, 2 of 245 tasks: open ones all shown, done ones at most DONE_SHOWN per list
+    assert page.count("task task--done") == 2 * 2 + 2 * services.DONE_SHOWN
+    assert page.count("task task--open") == 2 * 3 + 2 * 123
+    assert "Show all 122 done tasks" in page
 
 
 def test_polling_answers_304_after_one_lookup_until_something_changes(client, auth, world, board):
@@ -570,3 +579,116 @@ def test_my_work_shows_upcoming_events_and_unread_threads(client, auth, world):
     auth.as_user(world.consultant)  # consults the pair's cluster
     threads = client.get("/my-work").text.split('id="threads-heading"')[1]
     assert "Core team planning" in threads and "Their thread" not in threads
+
+
+def test_move_a_list(client, auth, world, board):
+    todo, *_ = board
+    later = services.create_list(world.pair, "Later", world.mentor)
+    db.session.commit()
+    auth.as_user(world.mentee)
+    url = tasks_page(world.pair.id)
+    etag = client.get(url, headers=HX).headers["ETag"]
+
+    def order():
+        db.session.expire_all()
+        return [tl.id for tl in services.board(world.pair)]
+
+    assert order() == [todo.id, later.id]
+    page = client.get(url).text
+    assert (
+        f'id="list-{todo.id}-up" class="button button--small button--secondary" aria-disabled'
+        in (page)
+    )
+    move = f"/pairs/{world.pair.id}/tasks/lists/{later.id}/move"
+    response = client.post(move, data={"direction": "up"})
+    assert response.status_code == 303 and response.location.endswith(f"#list-{later.id}")
+    assert order() == [later.id, todo.id]
+    # The live poll sees the change.
+    assert client.get(url, headers={**HX, "If-None-Match": etag}).status_code == 200
+    response = client.post(move, data={"direction": "up"}, headers=HX)  # already first
+    assert response.status_code == 200 and order() == [later.id, todo.id]
+    response = client.post(move, data={"direction": "down"}, headers=HX)
+    assert response.status_code == 200 and "<html" not in response.text
+    assert response.text.index(f'id="list-{todo.id}"') < response.text.index(
+        f'id="list-{later.id}"'
+    )
+    assert order() == [todo.id, later.id]
+    assert client.post(move, data={"direction": "left"}).status_code == 400
+    auth.as_user(world.network_mentee)
+    assert client.post(move, data={"direction": "up"}).status_code == 403
+    assert f"/lists/{later.id}/move" not in client.get(url).text
+
+
+def _done_list(world, done=60, todo=3):
+    task_list = services.create_list(world.pair, "Long list", world.mentor)
+    start = datetime(2022, 1, 1, tzinfo=UTC)
+    tasks = []
+    for i in range(done + todo):
+        task = Task(task_list=task_list, pair_id=world.pair.id, title=f"Item {i}", position=i)
+        if i < done:  # finished in an order unlike their ids: latest first is i = 1, 3, ...
+            task.status = TaskStatus.DONE
+            task.completed_at = start + timedelta(hours=(i % 2) * 1000 + i)
+        db.session.add(task)
+        tasks.append(task)
+    db.session.commit()
+    return task_list, tasks
+
+
+def _finished_order(tasks):
+    done = [t for t in tasks if t.is_done]
+    return sorted(done, key=lambda t: (t.completed_at, t.id), reverse=True)
+
+
+def test_done_tasks_are_collapsed_on_the_board(client, auth, world):
+    task_list, tasks = _done_list(world)
+    auth.as_user(world.mentee)
+    page = client.get(tasks_page(world.pair.id)).text
+    latest = _finished_order(tasks)[: services.DONE_SHOWN]
+    shown = [t.id for t in tasks if f'id="task-{t.id}"' in page]
+    assert sorted(shown) == sorted([t.id for t in latest] + [t.id for t in tasks[60:]])
+    # latest finished first
+    positions = [page.index(f'id="task-{t.id}"') for t in latest]
+    assert positions == sorted(positions)
+    assert "Done (60)" in page and "Show all 60 done tasks" in page
+    assert f'href="/pairs/{world.pair.id}/tasks/lists/{task_list.id}/done"' in page
+    # done tasks have no up/down: their order is when they were finished
+    assert f'id="task-{latest[0].id}-up"' not in page and f'id="task-{tasks[60].id}-up"' in page
+
+
+def test_the_done_page_is_paged_by_keyset(client, auth, world):
+    task_list, tasks = _done_list(world)
+    expected = [t.id for t in _finished_order(tasks)]
+    auth.as_user(world.network_mentor)  # sees the pair: may read the list
+    url = f"/pairs/{world.pair.id}/tasks/lists/{task_list.id}/done"
+    first = client.get(url)
+    assert first.status_code == 200
+    found = [int(i) for i in re.findall(r'id="task-(\d+)"', first.text)]
+    assert found == expected[: services.DONE_PAGE]
+    assert "Reopen" not in first.text  # not theirs to change
+    more = re.search(r'href="([^"]+)" rel="next"', first.text).group(1).replace("&amp;", "&")
+    assert more == f"{url}?before={expected[services.DONE_PAGE - 1]}"
+    second = client.get(more).text
+    assert [int(i) for i in re.findall(r'id="task-(\d+)"', second)] == expected[
+        services.DONE_PAGE :
+    ]
+    assert 'rel="next"' not in second
+    other = services.create_list(world.pair, "Other", world.mentor)
+    db.session.commit()
+    assert client.get(f"/pairs/{world.pair.id}/tasks/lists/{other.id}/done").status_code == 200
+    assert client.get(f"{url}?before=999999").status_code == 404
+    auth.as_user(world.mentor)
+    assert "Reopen" in client.get(url).text
+
+
+def test_moving_an_open_task_passes_over_done_ones(client, auth, world):
+    task_list, tasks = _done_list(world, done=2, todo=2)
+    a, b = tasks[2], tasks[3]
+    tasks[1].position = 3  # done, between the two open ones in the list's order
+    a.position, b.position = 2, 4
+    db.session.commit()
+    assert services.move(b, -1)
+    db.session.commit()
+    db.session.expire_all()
+    open_order = [t.id for t in db.session.get(TaskList, task_list.id).tasks if not t.is_done]
+    assert open_order == [b.id, a.id]
+    assert not services.move(db.session.get(Task, b.id), -1)

@@ -577,3 +577,59 @@ def test_saving_an_event_through_htmx_navigates_to_its_page(client, auth, world,
     event = session.scalar(select(Event).where(Event.title == "Steering group"))
     assert response.headers["HX-Redirect"] == f"/pairs/{world.pair.id}/events/{event.id}"
     assert response.text == ""
+
+
+def upcoming_oob(html: str) -> str:
+    """The upcoming section a poll sends out of band ('' when not sent)."""
+    match = re.search(r'<section id="upcoming"[^>]*hx-swap-oob="true".*?</section>', html, re.S)
+    return match.group(0) if match else ""
+
+
+def test_poll_refreshes_the_upcoming_events_when_events_change(app, client, auth, world):
+    pair = world.pair
+    soon = (NOW + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    later = (NOW + timedelta(days=3, hours=2)).strftime("%Y-%m-%dT%H:%M")
+    event = make_event(pair, "Steering group", NOW + timedelta(days=3))
+    db.session.commit()
+    auth.as_user(world.mentor)
+    page = client.get(f"/pairs/{pair.id}/timeline")
+    assert "Steering group" in upcoming_part(page.text)
+    poll_url = re.search(r'hx-get="(/pairs/\d+/timeline/new[^"]*)"', page.text).group(1)
+    poll_url = poll_url.replace("&amp;", "&")
+    assert "events=" in poll_url
+    headers = {"HX-Request": "true", "If-None-Match": page.headers["ETag"]}
+    with count_queries(app) as statements:
+        assert client.get(poll_url, headers=headers).status_code == 304
+    assert len([s for s in statements if "activity" in s or "event" in s]) == 1, statements
+
+    # Someone else renames the event: the poll sends the upcoming section again, in place.
+    auth.as_user(world.mentee)
+    form = event_form(title="Steering group, moved", starts_at=soon, ends_at=later)
+    assert client.post(f"/pairs/{pair.id}/events/{event.id}/edit", data=form).status_code == 303
+    auth.as_user(world.mentor)
+    response = client.get(poll_url, headers=headers)
+    assert response.status_code == 200 and response.headers["ETag"] != page.headers["ETag"]
+    upcoming = upcoming_oob(response.text)
+    assert "Steering group, moved" in upcoming and 'id="upcoming-heading"' in upcoming
+    assert "changed the event" in text(response.text)  # the activity entry as before
+
+    # Activity alone (no event changed) leaves the section alone.
+    poll_url = re.search(r'hx-get="(/pairs/\d+/timeline/new[^"]*)"', response.text).group(1)
+    poll_url = poll_url.replace("&amp;", "&")
+    headers = {**headers, "If-None-Match": response.headers["ETag"]}
+    assert client.get(poll_url, headers=headers).status_code == 304
+    record(pair, ActivityKind.TASK_DONE, world.mentee, "task", 7, "Send the agenda")
+    db.session.commit()
+    response = client.get(poll_url, headers=headers)
+    assert response.status_code == 200 and "completed the task" in text(response.text)
+    assert upcoming_oob(response.text) == ""
+
+    # A new event arrives in the section too, soonest first.
+    poll_url = re.search(r'hx-get="(/pairs/\d+/timeline/new[^"]*)"', response.text).group(1)
+    headers = {**headers, "If-None-Match": response.headers["ETag"]}
+    tomorrow = (NOW + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    form = event_form(title="Kick-off call", starts_at=tomorrow, ends_at=soon)
+    assert client.post(f"/pairs/{pair.id}/events/new", data=form).status_code == 303
+    response = client.get(poll_url.replace("&amp;", "&"), headers=headers)
+    upcoming = upcoming_oob(response.text)
+    assert upcoming.index("Kick-off call") < upcoming.index("Steering group, moved")

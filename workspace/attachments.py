@@ -4,7 +4,10 @@ A file is accepted only if its *content* is one of the allowed types (sniffed fr
 numbers, ZIP manifests for office documents, UTF-8 for plain text) and its name's extension
 agrees with that type; its declared Content-Type and its name alone count for nothing. The
 bytes go to ``instance/uploads/<random name>``; the original name, sanitised, is kept only
-to offer it on download. Files written in a transaction that is rolled back are removed.
+to offer it on download. Files written in a transaction that is rolled back are removed;
+files of attachment rows deleted through the ORM (directly, or with their post, thread, event
+or pair) are removed once the deletion is committed. ``prune`` removes what rows deleted by
+the database alone (``ON DELETE CASCADE``) leave behind: ``flask --app wsgi attachments prune``.
 
 Routes decide access through ``policy`` (see attachments_routes); forms use
 ``AttachmentsField``, which checks every file while the form validates, so that a refused
@@ -16,23 +19,28 @@ import os
 import re
 import secrets
 import tempfile
+import time
 import unicodedata
 import zipfile
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
+import click
 import filetype
 from babel.units import format_unit
 from flask import current_app
+from flask.cli import AppGroup
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event as sa_event
+from sqlalchemy import inspect, or_, select
 from werkzeug.datastructures import FileStorage
 from wtforms import MultipleFileField
 
 from . import db
-from .models import Attachment, Event, Post, User
+from .models import Attachment, Event, Pair, Post, Thread, User
 from .models.attachments import FILENAME_MAX
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -81,6 +89,9 @@ _MARKUP = re.compile(
     re.IGNORECASE,
 )
 _PENDING = "attachment_files"
+_REMOVED = "attachment_files_removed"
+_STORED_NAME = re.compile(r"[0-9a-f]{32}")
+PRUNE_AFTER = timedelta(hours=1)
 
 
 class AttachmentError(ValueError):
@@ -101,6 +112,11 @@ class Upload:
 
 def max_bytes() -> int:
     return int(current_app.config.get("MAX_ATTACHMENT_BYTES", DEFAULT_MAX_BYTES))
+
+
+def max_request_bytes() -> int:
+    """All of one request, files and text (Flask's MAX_CONTENT_LENGTH)."""
+    return int(current_app.config["MAX_CONTENT_LENGTH"])
 
 
 def clean_filename(name: str | None) -> str:
@@ -203,7 +219,7 @@ def upload_folder() -> Path:
 
 
 def path_of(attachment: Attachment) -> Path:
-    if not re.fullmatch(r"[0-9a-f]{32}", attachment.stored_name or ""):
+    if not _STORED_NAME.fullmatch(attachment.stored_name or ""):
         raise ValueError("not a stored name")
     return upload_folder() / attachment.stored_name
 
@@ -255,9 +271,56 @@ def save(
     return attachment
 
 
+def remove(attachment: Attachment) -> None:
+    """Delete the row; the file goes once the deletion is committed."""
+    db.session.delete(attachment)
+    db.session.flush()
+
+
+def _note_removed(session, names) -> None:
+    session.info.setdefault(_REMOVED, set()).update(names)
+
+
+@sa_event.listens_for(db.AppSession, "persistent_to_deleted")
+def _attachment_deleted(session, instance):
+    """Any attachment row the ORM deleted, orphans of a collection among them."""
+    if isinstance(instance, Attachment) and (name := inspect(instance).dict.get("stored_name")):
+        _note_removed(session, [name])
+
+
+@sa_event.listens_for(db.AppSession, "before_flush")
+def _parents_deleted(session, flush_context, instances):
+    """Rows the database deletes by cascade with their post, thread, event or pair: their
+    names must be read before the parent's DELETE runs."""
+    ids: dict[type, list[int]] = {Post: [], Thread: [], Event: [], Pair: []}
+    for obj in session.deleted:
+        if isinstance(obj, Attachment):
+            _note_removed(session, [obj.stored_name])
+        elif type(obj) in ids:
+            ids[type(obj)].append(obj.id)
+    if not any(ids.values()):
+        return
+    threads = select(Thread.id).where(
+        or_(Thread.id.in_(ids[Thread]), Thread.pair_id.in_(ids[Pair]))
+    )
+    posts = select(Post.id).where(or_(Post.id.in_(ids[Post]), Post.thread_id.in_(threads)))
+    events = select(Event.id).where(or_(Event.id.in_(ids[Event]), Event.pair_id.in_(ids[Pair])))
+    _note_removed(
+        session,
+        session.scalars(
+            select(Attachment.stored_name).where(
+                or_(Attachment.post_id.in_(posts), Attachment.event_id.in_(events))
+            )
+        ),
+    )
+
+
 @sa_event.listens_for(db.AppSession, "after_commit")
 def _keep_files(session):
     session.info.pop(_PENDING, None)
+    for name in session.info.pop(_REMOVED, ()):
+        if _STORED_NAME.fullmatch(name or ""):
+            (upload_folder() / name).unlink(missing_ok=True)
 
 
 @sa_event.listens_for(db.AppSession, "after_transaction_end")
@@ -265,6 +328,45 @@ def _drop_files_of_rolled_back_transaction(session, transaction):
     if transaction.parent is None:
         for path in session.info.pop(_PENDING, []):
             path.unlink(missing_ok=True)
+        session.info.pop(_REMOVED, None)  # rolled back: the rows, and so the files, stay
+
+
+def prune(older_than: timedelta = PRUNE_AFTER) -> list[Path]:
+    """Remove files under the upload folder that no attachment row names, and temporary
+    files of interrupted uploads, if older than ``older_than``: a file being uploaded right
+    now exists before its row is committed."""
+    folder = upload_folder()
+    if not folder.is_dir():
+        return []
+    known = set(db.session.scalars(select(Attachment.stored_name)))
+    cutoff = time.time() - older_than.total_seconds()
+    removed = []
+    for path in sorted(folder.iterdir()):
+        ours = _STORED_NAME.fullmatch(path.name) or path.name.startswith(".upload-")
+        if not ours or path.name in known or not path.is_file():
+            continue
+        if path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+attachments_cli = AppGroup("attachments", help="Attached files.")
+
+
+@attachments_cli.command("prune")
+@click.option(
+    "--older-than",
+    "hours",
+    type=click.FloatRange(min=0),
+    default=PRUNE_AFTER.total_seconds() / 3600,
+    show_default=True,
+    help="Only remove files older than this many hours.",
+)
+def prune_command(hours: float):
+    """Remove stored files that no attachment names any more (run from cron)."""
+    removed = prune(timedelta(hours=hours))
+    click.echo(f"{len(removed)} files removed")
 
 
 # Showing ----------------------------------------------------------------------------------
@@ -290,14 +392,32 @@ class AttachmentsField(MultipleFileField):
     ``enctype="multipart/form-data"`` (and ``hx-encoding`` for htmx)."""
 
     def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.setdefault("render_kw", {"accept": ACCEPT})
+        # Bound in a request: the limits are the app's, and static/js/attachments.js reads
+        # them (with the messages, "{name}" filled in there) to check files before sending.
+        each = format_size(max_bytes())
+        total = format_size(max_request_bytes())
+        kwargs["render_kw"] = {
+            "accept": ACCEPT,
+            "data-max-bytes": max_bytes(),
+            "data-max-files": MAX_FILES,
+            "data-max-total": max_request_bytes(),
+            "data-error-size": _("%(name)s is larger than %(limit)s.", name="{name}", limit=each),
+            "data-error-count": _("Attach at most %(num)d files at a time.", num=MAX_FILES),
+            "data-error-total": _(
+                "Together these files are larger than %(limit)s, the most one message can "
+                "carry. Nothing was sent: attach fewer or smaller files.",
+                limit=total,
+            ),
+            **(kwargs.get("render_kw") or {}),
+        }
         super().__init__(label if label is not None else _l("Attach files"), validators, **kwargs)
         if not self.description:
             self.description = _(
-                "Optional. Up to %(num)d files of at most %(size)s each: PDF, images, "
-                "office documents or plain text.",
+                "Optional. Up to %(num)d files of at most %(size)s each and %(total)s "
+                "together: PDF, images, office documents or plain text.",
                 num=MAX_FILES,
-                size=format_size(max_bytes()),
+                size=each,
+                total=total,
             )
         self.uploads: list[Upload] = []
 

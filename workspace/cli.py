@@ -5,6 +5,8 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from . import migrations
+from .attachments import attachments_cli
+from .benchmarks.content import content_cli
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
 demo_cli = AppGroup("demo", help="Demonstration data.")
@@ -60,3 +62,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(notify_cli)
+    app.cli.add_command(content_cli)  # benchmarks and glossary: flask --app wsgi content load
+    app.cli.add_command(attachments_cli)

@@ -1,9 +1,20 @@
 """Translated names for the codes stored in the database."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _p
 
 from .forms import options
-from .models import EmailPreference, MentoringTheme, OrganisationKind, PairStatus, Role, Side, Theme
+from .models import (
+    ActionStatus,
+    EmailPreference,
+    MentoringTheme,
+    OrganisationKind,
+    PairStatus,
+    PlanStatus,
+    Role,
+    Side,
+    Theme,
+)
 
 ROLES = {
     Role.MENTOR: _l("Mentor city official"),
@@ -42,6 +53,20 @@ ORGANISATION_KINDS = {
     OrganisationKind.COORDINATOR: _l("Programme coordinator"),
     OrganisationKind.SUPPORT: _l("Local support organisation"),
 }
+# Action plans: the review workflow's statuses (plans/review.py).
+PLAN_STATUSES = {
+    PlanStatus.DRAFT: _l("Draft"),
+    PlanStatus.IN_REVIEW: _l("In review"),
+    PlanStatus.APPROVED: _l("Approved"),
+    PlanStatus.ADOPTED: _l("Adopted"),
+}
+# An action is feminine in French and Italian where a pair is not: its own context.
+ACTION_STATUSES = {
+    ActionStatus.PLANNED: _p("plan action", "Planned"),
+    ActionStatus.IN_PROGRESS: _p("plan action", "In progress"),
+    ActionStatus.DONE: _p("plan action", "Done"),
+    ActionStatus.DROPPED: _p("plan action", "Dropped"),
+}
 EMAIL_PREFERENCES = {
     EmailPreference.OFF: _l("No e-mail, only in the workspace"),
     EmailPreference.IMMEDIATE: _l("An e-mail for each notification"),
@@ -61,4 +86,5 @@ TEMPLATE_LABELS = {
     "mentoring_themes": MENTORING_THEMES,
     "pair_statuses": PAIR_STATUSES,
     "organisation_kinds": ORGANISATION_KINDS,
+    "plan_statuses": PLAN_STATUSES,
 }

@@ -227,6 +227,23 @@ def can_manage_events(user, pair: Pair) -> bool:
     return can_contribute(user, pair)
 
 
+def can_remove_attachment(user, attachment) -> bool:
+    """Remove a file: its uploader, or who may edit the post (its author) or moderate its
+    thread, or manage the event; always only while they can see the file."""
+    if not user.is_authenticated:
+        return False
+    own = attachment.uploaded_by_id == user.id
+    if attachment.event_id is not None:
+        pair = attachment.event.pair
+        return can_see_pair(user, pair) and (own or can_manage_events(user, pair))
+    post = attachment.post
+    if post.deleted_at is not None or not can_see_thread(user, post.thread):
+        return False
+    if can_moderate_thread(user, post.thread):
+        return True
+    return can_read_post(user, post) and (own or can_edit_post(user, post))
+
+
 # Action plans and self-assessment (DESIGN §5) -------------------------------------------
 
 

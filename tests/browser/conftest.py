@@ -1,18 +1,18 @@
 """A live server with the demo network, its mail sent over real SMTP, and Debian's Chromium."""
 
 import os
-import re
 import secrets
 import threading
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from workspace import create_app, migrations
-from workspace.demo import DEMO_PASSWORD, load
+from workspace.demo import load
+
+from .accounts import sign_in_page
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -94,10 +94,6 @@ def sign_in(page):
     until the browser has left the sign-in page."""
 
     def sign_in_as(account: str):
-        page.goto("/signin")
-        page.get_by_label("E-mail address").fill(f"{account}@demo.example.org")
-        page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page).not_to_have_url(re.compile(r"/signin"))
+        sign_in_page(page, account)
 
     return sign_in_as

@@ -2,29 +2,15 @@
 and moderation with a reason the author sees. Pair 3 (Fuenlabrada → Livadia) reads English.
 """
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
-from workspace.demo import DEMO_PASSWORD
+from .accounts import signed_in
 
 pytestmark = pytest.mark.browser
 
 PAIR = 3
 LIVE_WAIT_MS = 15_000  # the page polls every 5 s; the issue asks for changes within 10 s
-
-
-def signed_in(browser, live_server, account: str):
-    """A page in its own browser context, signed in as a demo account."""
-    context = browser.new_context(base_url=live_server.url, locale="en-GB")
-    page = context.new_page()
-    page.goto("/signin")
-    page.get_by_label("E-mail address").fill(f"{account}@demo.example.org")
-    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).not_to_have_url(re.compile(r"/signin"))
-    return page
 
 
 def start_thread(page, title: str, body: str) -> str:

@@ -23,7 +23,7 @@ from ..models import (
     Theme,
     User,
 )
-from . import tasks, threads, timeline
+from . import benchmarks, plans, tasks, threads, timeline
 
 DEMO_PASSWORD = "inclusive-cities-demo"  # noqa: S105  (public: the README lists it)
 DEMO_DOMAIN = "demo.example.org"
@@ -253,7 +253,14 @@ def load() -> str:
         pairs.append(pair)
     db.session.flush()
     # What the pairs worked on: each area adds its own content, also idempotently.
-    for name, area in (("timeline entries", timeline), ("threads", threads), ("tasks", tasks)):
+    for name, area in (
+        ("timeline entries", timeline),
+        ("threads", threads),
+        ("tasks", tasks),
+        # the benchmarks and glossary first: plan actions address key factors
+        ("assessment ratings", benchmarks),
+        ("action plans", plans),
+    ):
         loader.created[name] = area.load(pairs)
     db.session.commit()
     return ", ".join(f"{count} {what}" for what, count in loader.created.items()) + " created"

@@ -20,6 +20,7 @@ from ..models import (
     ThreadSubscription,
 )
 from ..threads import markdown
+from . import attachments as demo_attachments
 
 # Each thread: (language, title, open to the network, start date, [(role, body), ...]).
 # {mentor} and {mentee} are the two cities' names.
@@ -254,6 +255,7 @@ def load(pairs) -> int:
             _thread(pair, language, title, open_to_network, started, posts, people, names)
             created += 1
     db.session.flush()
+    demo_attachments.add_to_threads(pairs)  # a chart and a CSV on each pair's first thread
     return created
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from .. import db
 from ..models import Activity, ActivityKind, Event, EventKind, EventParticipant, Membership, Side
 from ..timeline.services import to_utc
+from . import attachments as demo_attachments
 
 V_ON, V_VIRT = EventKind.STUDY_VISIT_ONSITE, EventKind.STUDY_VISIT_VIRTUAL
 WORKSHOP, TRAINING = EventKind.WORKSHOP, EventKind.TRAINING
@@ -374,4 +375,5 @@ def load(pairs) -> int:
             )
             created += 2
     db.session.flush()
+    demo_attachments.add_to_visits(pairs)  # agendas as PDF files
     return created

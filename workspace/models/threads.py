@@ -24,7 +24,8 @@ class Thread(Base):
 
     ``open_to_network`` lets the pair's support-network members see and reply; by default
     a thread is for the core team. ``last_post_id``/``last_post_at`` are kept with each post
-    so lists sort, mark unread and answer "anything new?" from the thread row alone.
+    and ``change_count`` with each edit, delete or moderation, so lists sort, mark unread and
+    answer "anything new?" from the thread row alone.
     """
 
     __tablename__ = "thread"
@@ -51,6 +52,9 @@ class Thread(Base):
     last_post_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_post_id: Mapped[int] = mapped_column(default=0)
     post_count: Mapped[int] = mapped_column(default=0)
+    # Moved by every edit, delete and moderation in the thread, so the live poll's ETag
+    # changes for them too (new posts move last_post_id).
+    change_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     pair: Mapped[Pair | None] = relationship()
     cluster: Mapped[Cluster | None] = relationship()

@@ -112,7 +112,16 @@ def describe(note: Notification) -> str:
         NotificationKind.TASK_ASSIGNED: _("%(who)s assigned you the task “%(title)s”"),
         NotificationKind.EVENT_CHANGED: _("%(who)s changed the event “%(title)s”"),
         NotificationKind.MODERATION: _("%(who)s moderated your contribution in “%(title)s”"),
+        NotificationKind.PLAN_COMMENT: _("%(who)s commented on “%(title)s”"),
     }
+    if note.kind is NotificationKind.PLAN_STATUS:  # which step: plans/review.py subject_type
+        steps = {
+            "plan_in_review": _("%(who)s submitted the plan “%(title)s” for review"),
+            "plan_approved": _("%(who)s approved the plan “%(title)s”"),
+            "plan_draft": _("%(who)s requested changes to the plan “%(title)s”"),
+            "plan_adopted": _("%(who)s adopted the plan “%(title)s”"),
+        }
+        sentences[note.kind] = steps[note.subject_type]
     return sentences[note.kind] % {"who": who, "title": note.title}
 
 

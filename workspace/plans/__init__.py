@@ -15,5 +15,10 @@ def plan_page_extra(function):
     return function
 
 
+# Text editors whose POST must survive an expired CSRF token: endpoint -> function() that
+# re-renders the editor with the submitted text (see routes.csrf_failed).
+CSRF_RESCUES = {}
+
+
 # Each part of the area registers its routes on ``bp`` when imported.
-from . import routes  # noqa: E402, F401
+from . import actions, comments, export, review, routes, translations  # noqa: E402, F401

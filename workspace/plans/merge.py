@@ -35,7 +35,9 @@ def three_way(base: str, mine: str, theirs: str) -> MergeResult:
         if group[0] == "conflict":
             return MergeResult(None)
         lines.extend(group[1])
-    return MergeResult("".join(lines))
+    # Drop the newline _lines gave the last line, so a merge of three texts without a
+    # final newline has none either.
+    return MergeResult("".join(lines).removesuffix("\n"))
 
 
 def three_way_title(base: str, mine: str, theirs: str) -> str | None:

@@ -2,24 +2,30 @@
 losing an update, restoring, and reading a plan in one language."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import abort
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from .. import db
+from .. import activity, db
 from ..models import (
+    Activity,
+    ActivityKind,
     Pair,
     Plan,
     PlanAction,
     PlanSection,
     RevisionOrigin,
     SectionKind,
+    SectionPresence,
     SectionRevision,
     SectionText,
     User,
+    utcnow,
 )
 from ..threads.markdown import render
 from .merge import normalise, three_way, three_way_title
@@ -417,3 +423,153 @@ def languages_of(plan: Plan) -> list[str]:
     working languages."""
     others = [code for code in plan.pair.working_languages if code != plan.language]
     return [plan.language, *others]
+
+
+def default_language(plan: Plan, ui_language: str) -> str:
+    """The language a plan opens in: the reader's own if the plan is read in it."""
+    return ui_language if ui_language in languages_of(plan) else plan.language
+
+
+# The pair's plans and their sections ----------------------------------------------------
+
+
+def plans_of(pair: Pair) -> list[Plan]:
+    return list(
+        db.session.scalars(
+            select(Plan).where(Plan.pair_id == pair.id).order_by(Plan.updated_at.desc(), Plan.id)
+        )
+    )
+
+
+def move_section(section: PlanSection, step: int) -> bool:
+    """Swap the section with its neighbour above (-1) or below (+1); False at either end."""
+    plan = section.plan
+    ordered = sorted(plan.sections, key=lambda s: (s.position, s.id))
+    # Renumber first: sections added at equal positions still move one step at a time.
+    for position, each in enumerate(ordered):
+        each.position = position
+    index = ordered.index(section)
+    other = index + step
+    if not 0 <= other < len(ordered):
+        return False
+    ordered[index].position, ordered[other].position = other, index
+    plan.touch()
+    return True
+
+
+def remove_section(section: PlanSection) -> None:
+    """Only sections added to the outline can go; the outline's own stay."""
+    if section.kind is not SectionKind.CUSTOM:
+        abort(400)
+    section.plan.touch()
+    db.session.delete(section)
+
+
+# History --------------------------------------------------------------------------------
+
+HISTORY_PAGE = 25
+
+
+def history(
+    text: SectionText, before: int | None = None
+) -> tuple[list[SectionRevision], int | None]:
+    """A page of the text's revisions, newest first, with their authors (two queries); and
+    the id to pass as ``before`` for the next page, or None."""
+    query = (
+        select(SectionRevision)
+        .where(SectionRevision.text_id == text.id)
+        .options(selectinload(SectionRevision.author))
+        .order_by(SectionRevision.id.desc())
+        .limit(HISTORY_PAGE + 1)
+    )
+    if before is not None:
+        query = query.where(SectionRevision.id < before)
+    revisions = list(db.session.scalars(query))
+    more = len(revisions) > HISTORY_PAGE
+    revisions = revisions[:HISTORY_PAGE]
+    return revisions, (revisions[-1].id if more else None)
+
+
+def revision_or_404(text: SectionText, revision_id: int | None) -> SectionRevision:
+    revision = db.session.get(SectionRevision, revision_id) if revision_id else None
+    if revision is None or revision.text_id != text.id:
+        abort(404)
+    return revision
+
+
+# Activity -------------------------------------------------------------------------------
+
+COALESCE = timedelta(minutes=10)
+
+
+def record_revision(plan: Plan, section_title: str, author: User) -> None:
+    """A PLAN_REVISED entry on the pair's timeline, at most one per section and author in
+    ten minutes: a long edit saved often is one entry, not twenty."""
+    title = f"{plan.title} · {section_title}"[:300]
+    recent = db.session.scalar(
+        select(Activity.id).where(
+            Activity.pair_id == plan.pair_id,
+            Activity.kind == ActivityKind.PLAN_REVISED,
+            Activity.subject_type == "plan",
+            Activity.subject_id == plan.id,
+            Activity.actor_id == author.id,
+            Activity.title == title,
+            Activity.created_at >= utcnow() - COALESCE,
+        )
+    )
+    if recent is None:
+        activity.record(plan.pair_id, ActivityKind.PLAN_REVISED, author, "plan", plan.id, title)
+
+
+# Who has a section open -----------------------------------------------------------------
+
+PRESENCE_WINDOW = timedelta(seconds=30)
+
+
+def heartbeat(section: PlanSection, user: User, language: str) -> None:
+    """Note that the user has the section's editor open (in ``language``) now."""
+    presence = db.session.scalar(
+        select(SectionPresence).where(
+            SectionPresence.section_id == section.id, SectionPresence.user_id == user.id
+        )
+    )
+    if presence is not None:
+        presence.language, presence.seen_at = language, utcnow()
+        return
+    try:
+        # Two tabs of one user may both insert first: the loser just refreshes the row.
+        with db.session.begin_nested():
+            db.session.add(
+                SectionPresence(section_id=section.id, user_id=user.id, language=language)
+            )
+    except IntegrityError:
+        db.session.execute(
+            update(SectionPresence)
+            .where(SectionPresence.section_id == section.id, SectionPresence.user_id == user.id)
+            .values(language=language, seen_at=utcnow())
+        )
+
+
+def leave(section: PlanSection, user: User) -> None:
+    db.session.execute(
+        delete(SectionPresence).where(
+            SectionPresence.section_id == section.id, SectionPresence.user_id == user.id
+        )
+    )
+
+
+def also_editing(section: PlanSection, user: User) -> list[SectionPresence]:
+    """The others seen in the section's editors (any language) within the window."""
+    return list(
+        db.session.scalars(
+            select(SectionPresence)
+            .join(User, User.id == SectionPresence.user_id)
+            .where(
+                SectionPresence.section_id == section.id,
+                SectionPresence.user_id != user.id,
+                SectionPresence.seen_at >= utcnow() - PRESENCE_WINDOW,
+            )
+            .options(selectinload(SectionPresence.user))
+            .order_by(User.name)
+        )
+    )

@@ -60,6 +60,7 @@ def _board(pair: Pair, *, task_forms=None, list_form=None, rename_forms=None, me
     """The task page, or to htmx its ``task_board`` block."""
     members = services.members(pair)
     lists = services.board(pair)
+    columns = services.columns(pair, lists)
     etag = _etag(pair)
     task_forms = task_forms or {}
     for task_list in lists:
@@ -71,7 +72,7 @@ def _board(pair: Pair, *, task_forms=None, list_form=None, rename_forms=None, me
         "tasks/index.html",
         "task_board",
         pair=pair,
-        lists=lists,
+        columns=columns,
         members=members,
         today=services.today(),
         task_forms=task_forms,
@@ -130,6 +131,44 @@ def rename_list(pair_id: int, list_id: int):
         return _board(pair, rename_forms={task_list.id: form})
     services.rename_list(task_list, form.title.data)
     return _done(pair, _("List renamed to “%(title)s”.", title=task_list.title), f"list-{list_id}")
+
+
+@bp.post("/pairs/<int:pair_id>/tasks/lists/<int:list_id>/move")
+@login_required
+def move_list(pair_id: int, list_id: int):
+    pair = policy.pair_or_404(pair_id, may=policy.can_manage_tasks)
+    task_list = _list_or_404(pair, list_id)
+    direction = request.form.get("direction")
+    if direction not in ("up", "down"):
+        abort(400)
+    services.move_list(task_list, -1 if direction == "up" else 1)
+    message = (
+        _("List “%(title)s” moved up.") if direction == "up" else _("List “%(title)s” moved down.")
+    ) % {"title": task_list.title}
+    return _done(pair, message, f"list-{list_id}")
+
+
+@bp.get("/pairs/<int:pair_id>/tasks/lists/<int:list_id>/done")
+@login_required
+def done(pair_id: int, list_id: int):
+    """All the done tasks of a list, latest first, paged by keyset (``before`` a task)."""
+    pair = policy.pair_or_404(pair_id)
+    task_list = _list_or_404(pair, list_id)
+    before = None
+    if (before_id := request.args.get("before", type=int)) is not None:
+        before = db.session.get(Task, before_id)
+        if before is None or before.list_id != task_list.id:
+            abort(404)
+    tasks, more = services.done_page(task_list, before)
+    return render_page(
+        "tasks/done.html",
+        pair=pair,
+        task_list=task_list,
+        tasks=tasks,
+        more=more,
+        first_page=before is None,
+        statuses=STATUSES,
+    )
 
 
 @bp.post("/pairs/<int:pair_id>/tasks/lists/<int:list_id>/delete")

@@ -6,6 +6,7 @@ Every function here adds to the session and flushes; the caller commits once.
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import url_for
@@ -37,6 +38,8 @@ from ..notifications.services import notify
 
 SUBJECT = "task"
 MY_WORK_LIMIT = 100
+DONE_SHOWN = 5  # done tasks shown per list on the board; the rest on the list's done page
+DONE_PAGE = 50
 
 
 class NotAMember(ValueError):
@@ -52,16 +55,90 @@ def today() -> date:
 
 
 def board(pair: Pair) -> list[TaskList]:
-    """The pair's lists in order, with their tasks and assignees (three queries)."""
+    """The pair's lists in order (one query; their tasks: ``columns``)."""
     return list(
         db.session.scalars(
             select(TaskList)
             .where(TaskList.pair_id == pair.id)
-            .options(selectinload(TaskList.tasks).selectinload(Task.assignees))
             .order_by(TaskList.position, TaskList.id)
             .execution_options(populate_existing=True)  # after a change in this request
         )
     )
+
+
+@dataclass
+class Column:
+    """One list on the board: every task still to do, in order; the latest done ones."""
+
+    task_list: TaskList
+    tasks: list[Task] = field(default_factory=list)
+    done: list[Task] = field(default_factory=list)
+    done_count: int = 0
+
+    @property
+    def more_done(self) -> bool:
+        return self.done_count > len(self.done)
+
+
+def _finished():
+    """When a done task was finished (its creation stands in for a missing completion)."""
+    return func.coalesce(Task.completed_at, Task.created_at)
+
+
+def columns(pair: Pair, lists: Sequence[TaskList]) -> list[Column]:
+    """The board's tasks in two queries however many there are: open tasks all, done
+    tasks the DONE_SHOWN latest per list (with how many there are), and assignees."""
+    by_status = (Task.list_id, Task.status)
+    ranked = (
+        select(
+            Task.id.label("id"),
+            func.row_number()
+            .over(partition_by=by_status, order_by=(_finished().desc(), Task.id.desc()))
+            .label("rank"),
+            func.count(Task.id).over(partition_by=by_status).label("total"),
+        )
+        .where(Task.pair_id == pair.id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Task, ranked.c.rank, ranked.c.total)
+        .join(ranked, ranked.c.id == Task.id)
+        .where(or_(Task.status != TaskStatus.DONE, ranked.c.rank <= DONE_SHOWN))
+        .options(selectinload(Task.assignees))
+        .order_by(Task.list_id, Task.position, Task.id)
+        .execution_options(populate_existing=True)
+    )
+    result = {tl.id: Column(tl) for tl in lists}
+    done: list[tuple[int, Task]] = []
+    for task, rank, total in rows:
+        column = result.get(task.list_id)
+        if column is None:
+            continue
+        if task.is_done:
+            column.done_count = total
+            done.append((rank, task))
+        else:
+            column.tasks.append(task)
+    for _rank, task in sorted(done, key=lambda item: item[0]):
+        result[task.list_id].done.append(task)
+    return list(result.values())
+
+
+def done_page(task_list: TaskList, before: Task | None = None) -> tuple[list[Task], bool]:
+    """A list's done tasks, latest finished first, DONE_PAGE at a time after ``before``
+    (keyset); and whether there are more."""
+    query = (
+        select(Task)
+        .where(Task.list_id == task_list.id, Task.status == TaskStatus.DONE)
+        .options(selectinload(Task.assignees))
+        .order_by(_finished().desc(), Task.id.desc())
+        .limit(DONE_PAGE + 1)
+    )
+    if before is not None:
+        mark = before.completed_at or before.created_at
+        query = query.where(or_(_finished() < mark, and_(_finished() == mark, Task.id < before.id)))
+    tasks = list(db.session.scalars(query))
+    return tasks[:DONE_PAGE], len(tasks) > DONE_PAGE
 
 
 def board_etag(pair_id: int, *variant) -> str:
@@ -238,6 +315,21 @@ def rename_list(task_list: TaskList, title: str) -> None:
     task_list.touch()
 
 
+def move_list(task_list: TaskList, offset: int) -> bool:
+    """Moves the list up (-1) or down (+1) on the board; False at either end."""
+    siblings = board(task_list.pair)
+    here = siblings.index(task_list)
+    there = here + offset
+    if not 0 <= there < len(siblings):
+        return False
+    siblings[here], siblings[there] = siblings[there], siblings[here]
+    for position, sibling in enumerate(siblings, start=1):
+        sibling.position = position
+    task_list.touch()  # for the live poll
+    db.session.flush()
+    return True
+
+
 def delete_list(task_list: TaskList) -> None:
     """Deletes the list with its tasks; the poll sees the pair's list count drop."""
     db.session.delete(task_list)
@@ -379,14 +471,17 @@ def set_status(task: Task, status: TaskStatus, actor: User) -> bool:
 
 
 def move(task: Task, offset: int) -> bool:
-    """Moves the task up (-1) or down (+1) in its list; False at either end."""
-    siblings = list(task.task_list.tasks)
-    here = siblings.index(task)
+    """Moves the task up (-1) or down (+1) among the list's tasks that are done, or not,
+    like it (the board shows the two apart); False at either end."""
+    everything = list(task.task_list.tasks)
+    alike = [t for t in everything if t.is_done == task.is_done]
+    here = alike.index(task)
     there = here + offset
-    if not 0 <= there < len(siblings):
+    if not 0 <= there < len(alike):
         return False
-    siblings[here], siblings[there] = siblings[there], siblings[here]
-    for position, sibling in enumerate(siblings, start=1):
+    a, b = everything.index(task), everything.index(alike[there])
+    everything[a], everything[b] = everything[b], everything[a]
+    for position, sibling in enumerate(everything, start=1):
         sibling.position = position
     task.task_list.touch()
     db.session.flush()

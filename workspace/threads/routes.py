@@ -250,13 +250,24 @@ def _latest_url(thread: Thread, post: Post) -> str:
     return url_for(".show", thread_id=thread.id, before=post.id + 1) + f"#post-{post.id}"
 
 
+@bp.app_template_global()
+def post_version(post: Post) -> str:
+    return services.post_version(post)
+
+
 @bp.get("/threads/<int:thread_id>/poll")
 @login_required
 def poll(thread_id: int):
-    """New posts after ?after=, or 304 when the thread's last post id says nothing changed."""
+    """New posts after ?after=; when the thread's change count is no longer ?changes=, also
+    the shown posts from ?first= again and the thread's status, to replace them in place.
+    304 when the thread row says nothing changed: one lookup by primary key."""
     thread = thread_or_404(thread_id)
     after = request.args.get("after", default=0, type=int)
-    etag = f"t{thread.id}-{thread.last_post_id}-u{current_user.id}-{get_locale()}"
+    first = request.args.get("first", default=after, type=int)
+    etag = (
+        f"t{thread.id}-{thread.last_post_id}-c{thread.change_count}"
+        f"-u{current_user.id}-{get_locale()}"
+    )
     if request.if_none_match.contains_weak(etag):
         response = make_response("", 304)
     else:
@@ -265,13 +276,20 @@ def poll(thread_id: int):
             if policy.can_read_thread(current_user, thread)
             else []
         )
+        # The page's own posts again, as the viewer may now see them (a hidden thread's
+        # posts turn into placeholders for those who may no longer read it).
+        changed = None
+        if request.args.get("changes", type=int) not in (None, thread.change_count):
+            changed = services.posts_between(thread, first, after) if after else []
         newest = posts[-1].id if posts else after
         body, headers = render(
             "threads/show.html",
             "thread_poller",
             thread=thread,
             new_posts=posts,
+            changed_posts=changed,
             poll_after=newest,
+            poll_first=first,
             moderates=policy.can_moderate_thread(current_user, thread),
             sees_post=lambda post: policy.can_read_post(current_user, post),
             mark_read_up_to=newest if posts else None,
@@ -328,7 +346,8 @@ def edit_post(post_id: int):
         form.body.data = post.body
     if form.validate_on_submit():
         services.edit_post(post, current_user, form.body.data)
-        attachments.save_all(form.files, post=post, user=current_user)
+        if attachments.save_all(form.files, post=post, user=current_user):
+            services.mark_changed(post.thread)
         db.session.commit()
         return redirect(services.thread_url(post.thread, post), code=303)
     return render("threads/edit.html", "edit_post", post=post, thread=post.thread, form=form)

@@ -5,6 +5,7 @@ Routes decide access through ``policy``; these functions change data in the curr
 the route.
 """
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -191,6 +192,7 @@ def edit_post(post: Post, editor: User, body: str) -> bool:
     db.session.flush()
     post.current_revision = revision
     post.edited_at = now
+    mark_changed(post.thread)
     already = set(
         db.session.scalars(select(PostMention.user_id).where(PostMention.post_id == post.id))
     )
@@ -201,6 +203,13 @@ def edit_post(post: Post, editor: User, body: str) -> bool:
 def delete_post(post: Post) -> None:
     """Soft delete: the post stays in place, shown as deleted; its history stays too."""
     post.deleted_at = utcnow()
+    mark_changed(post.thread)
+
+
+def mark_changed(thread: Thread) -> None:
+    """Tell live pages that posts already shown changed (new posts move last_post_id).
+    Counted in SQL, so two changes committed at once still move it twice."""
+    thread.change_count = Thread.change_count + 1
 
 
 # Mentions -------------------------------------------------------------------------------
@@ -297,6 +306,7 @@ def moderate_thread(thread: Thread, actor: User, action: ModerationKind, reason:
     setattr(thread, attribute, value)
     if attribute == "hidden":
         thread.hidden_reason = reason if value else ""
+    mark_changed(thread)
     _log(actor, action, thread, None, reason, thread.created_by)
 
 
@@ -305,6 +315,7 @@ def moderate_post(post: Post, actor: User, action: ModerationKind, reason: str) 
         raise ValueError(action)
     post.hidden = action is ModerationKind.HIDE
     post.hidden_reason = reason if post.hidden else ""
+    mark_changed(post.thread)
     _log(actor, action, post.thread, post, reason, post.author)
 
 
@@ -446,6 +457,37 @@ def post_page(thread: Thread, after: int | None = None, before: int | None = Non
 def posts_after(thread: Thread, after: int) -> list[Post]:
     """New posts for the live poll (a page at most)."""
     return post_page(thread, after=after).posts
+
+
+def posts_between(thread: Thread, first: int, last: int) -> list[Post]:
+    """The posts a live page shows, from its first to its newest (the newest two pages at
+    most), oldest first: the poll sends them again when the thread's change count moved."""
+    rows = db.session.scalars(
+        select(Post)
+        .where(Post.thread_id == thread.id, Post.id >= first, Post.id <= last)
+        .options(
+            joinedload(Post.author),
+            joinedload(Post.current_revision),
+            joinedload(Post.reply_to).joinedload(Post.author),
+            selectinload(Post.attachments),
+        )
+        .order_by(Post.id.desc())
+        .limit(2 * POSTS_PER_PAGE)
+    )
+    return list(reversed(list(rows)))
+
+
+def post_version(post: Post) -> str:
+    """A fingerprint of what a post shows, so a live page replaces only the posts that
+    changed (and keeps its unread markers and focus on the others)."""
+    shown = (
+        post.current_revision_id,
+        post.deleted_at is not None,
+        post.hidden,
+        post.hidden_reason,
+        [a.id for a in post.attachments],
+    )
+    return hashlib.sha256(repr(shown).encode()).hexdigest()[:12]
 
 
 def revisions(post: Post) -> list[PostRevision]:

@@ -47,7 +47,7 @@ def _timeline_context(pair: Pair) -> dict:
     flt = Filter.parse(kind)
     cursor = Cursor.decode(request.args.get("before"))
     now = utcnow()
-    tag, newest = services.stamp(pair)
+    tag, newest, events = services.stamp(pair)
     entries, next_cursor = services.stream_page(pair, current_user, flt, cursor, now)
     return {
         **TEMPLATE_HELPERS,
@@ -60,6 +60,7 @@ def _timeline_context(pair: Pair) -> dict:
         "next_cursor": next_cursor,
         "tag": tag,
         "newest": newest,
+        "events": events,
         "fresh": [],
     }
 
@@ -76,9 +77,10 @@ def index(pair_id: int):
 @bp.get("/pairs/<int:pair_id>/timeline/new")
 @login_required
 def poll(pair_id: int):
-    """New activity since the page's newest entry; 304 when nothing changed."""
+    """New activity since the page's newest entry, and the upcoming events again when they
+    changed since ?events=; 304 when nothing changed."""
     pair = policy.pair_or_404(pair_id)
-    tag, newest = services.stamp(pair)
+    tag, newest, events = services.stamp(pair)
     if tag in request.if_none_match:
         return Response(status=304, headers={"ETag": f'"{tag}"', "Vary": "HX-Request"})
     if not wants_fragment():
@@ -86,7 +88,11 @@ def poll(pair_id: int):
         return redirect(target, code=303)
     kind = request.args.get("kind", "")
     after = request.args.get("after", type=int, default=newest)
-    fresh = services.new_activity(pair, current_user, Filter.parse(kind), after)
+    flt = Filter.parse(kind)
+    fresh = services.new_activity(pair, current_user, flt, after)
+    upcoming = None
+    if request.args.get("events") != events:
+        upcoming = services.upcoming_events(pair, flt.event_kinds, utcnow())
     body, headers = render(
         "timeline/index.html",
         "new_entries",
@@ -95,7 +101,9 @@ def poll(pair_id: int):
         kind=kind,
         tag=tag,
         newest=newest,
+        events=events,
         fresh=fresh,
+        upcoming=upcoming,
     )
     return body, {**headers, "ETag": f'"{tag}"'}
 

@@ -26,6 +26,7 @@ from ..models import (
     Membership,
     NotificationKind,
     Pair,
+    PlanStatus,
     Side,
     User,
     cluster_consultant,
@@ -202,8 +203,9 @@ def new_activity(pair: Pair, user, flt: Filter, after_id: int) -> list[Activity]
     )
 
 
-def stamp(pair: Pair) -> tuple[str, int]:
-    """An ETag that changes whenever the timeline does, and the newest activity id.
+def stamp(pair: Pair) -> tuple[str, int, str]:
+    """An ETag that changes whenever the timeline does, the newest activity id, and a mark
+    that changes with the events alone (the poll then refreshes the upcoming events).
 
     One statement, two index lookups: the newest activity (ix_activity_pair_newest) and the
     latest event change (ix_event_pair_updated)."""
@@ -215,7 +217,8 @@ def stamp(pair: Pair) -> tuple[str, int]:
     ).one()
     # (SQLite gives max() of a timestamp as text, PostgreSQL a datetime: either names it.)
     digest = hashlib.sha256(f"{pair.id}:{newest or 0}:{changed}".encode()).hexdigest()[:20]
-    return f"tl-{digest}", newest or 0
+    events = hashlib.sha256(f"{pair.id}:{changed}".encode()).hexdigest()[:12]
+    return f"tl-{digest}", newest or 0, events
 
 
 # Activity as sentences, with links where the subject has a page -------------------------
@@ -227,7 +230,16 @@ SUBJECT_ENDPOINTS = {
     "thread": ("threads.show", lambda a: {"thread_id": a.subject_id}),
     "task": ("tasks.index", lambda a: {"pair_id": a.pair_id, "_anchor": f"task-{a.subject_id}"}),
     "membership": ("pairs.overview", lambda a: {"pair_id": a.pair_id}),
+    "assessment": (
+        "benchmarks.assessment",
+        lambda a: {"pair_id": a.pair_id, "_anchor": f"factor-{a.subject_id}"},
+    ),
+    "plan": ("plans.show", lambda a: {"pair_id": a.pair_id, "plan_id": a.subject_id}),
 }
+# A review step names the plan with its new status (plan_approved …; plans/review.py).
+SUBJECT_ENDPOINTS.update(
+    {f"plan_{status.value}": SUBJECT_ENDPOINTS["plan"] for status in PlanStatus}
+)
 
 
 def subject_url(activity: Activity) -> str | None:
