@@ -496,6 +496,20 @@ def test_files_of_hidden_and_deleted_posts(client, auth, world, session):
     assert client.get(download_url(attachment)).status_code == 404
 
 
+def test_deleting_a_post_removes_its_files(client, auth, world, session):
+    thread = start(world)
+    post = session.get(Post, thread.last_post_id)
+    attachment = attach(world, post=post)
+    path, attachment_id = attachments.path_of(attachment), attachment.id
+    auth.as_user(world.mentor)
+    response = client.post(f"/posts/{post.id}/delete")
+    assert response.status_code == 303
+    session.expire_all()
+    assert session.get(Post, post.id).deleted_at is not None
+    assert session.get(Attachment, attachment_id) is None
+    assert not path.exists()
+
+
 def test_a_missing_file_is_404_not_500(client, auth, world, session):
     thread = start(world)
     attachment = attach(world, post=session.get(Post, thread.last_post_id))

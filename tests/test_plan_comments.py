@@ -150,6 +150,11 @@ def test_replies_are_one_level_deep(client, auth, world, plan, section):
     assert [t.comment.id for t in threads] == [first.id]
     assert [r.id for r in threads[0].replies] == [reply.id, third.id]
 
+    # The reply box is labelled apart from the new-comment box beside it.
+    page = client.get(f"/pairs/{plan.pair_id}/plans/{plan.id}").text
+    assert f'<label for="comment-{first.id}-reply-body">Reply</label>' in page
+    assert f'<label for="section-{section.id}-comment-body">Comment</label>' in page
+
 
 def test_resolve_and_reopen(client, auth, world, plan, section):
     auth.as_user(world.network_mentor)

@@ -189,7 +189,8 @@ def test_pdf_in_french_marks_outdated_and_missing_translations(client, auth, wor
     assert "Accès équitable au logement" in text
     # The actions follow the outline's actions section, the assessment its own section.
     assert text.index("4. Actions") < text.index("Open a housing desk") < text.index("5. Local")
-    assert text.index("2. Autoévaluation") < text.index("Emerging") < text.index("3. Vision")
+    emerging = words("fr", "Emerging")  # the assessment's words in French too
+    assert text.index("2. Autoévaluation") < text.index(emerging) < text.index("3. Vision")
     # Comments only on request.
     assert "Which districts exactly?" not in text
 
@@ -334,3 +335,95 @@ def test_docx_tables_follow_their_sections(client, auth, world, plan):
     tail = order[order.index("6. Risks") :]
     assert tail[tail.index("Actions") + 1] == "<table>"
     assert "<table>" in tail[tail.index("Benchmark self-assessment") :]
+
+
+# The self-assessment chart in the DOCX -----------------------------------------------------
+
+SCALE = ["Not in place", "Emerging", "Partly in place", "Fully in place"]
+
+
+def shading(cell):
+    return cell._tc.xpath("./w:tcPr/w:shd/@w:fill")
+
+
+def outlined(cell):
+    return bool(cell._tc.xpath("./w:tcPr/w:tcBorders/w:top[@w:val='dashed']"))
+
+
+def test_docx_draws_the_assessment_as_a_chart_in_shading_and_words(client, auth, world, plan):
+    ratings = {  # beside the fixture's housing factor, emerging towards fully in place
+        "city.language": (Rating.NOT_IN_PLACE, Rating.PARTLY),
+        "city.jobs": (Rating.FULLY, Rating.FULLY),
+        "city.transport": (Rating.NOT_APPLICABLE, Rating.NOT_APPLICABLE),
+        "city.sport": None,
+    }
+    for position, (code, rated) in enumerate(ratings.items(), start=2):
+        factor = KeyFactor(theme=world.pair.mentoring_theme, code=code, position=position)
+        factor.texts.append(KeyFactorText(language="en", title=f"About {code}", why_how="Why."))
+        db.session.add(factor)
+        if rated:
+            rating, target = rated
+            db.session.add(
+                AssessmentRating(pair=world.pair, key_factor=factor, rating=rating, target=target)
+            )
+    db.session.commit()
+
+    auth.as_user(world.mentee)
+    response = client.get(url(plan, "docx", lang="fr"))
+    document, paragraphs, _ = docx_of(response)
+    scale = [words("fr", name) for name in SCALE]
+    assert scale[0] != SCALE[0]  # really in French
+    charts = [t for t in document.tables if [c.text for c in t.rows[0].cells][1:] == scale]
+    assert len(charts) == 1
+    chart = charts[0]
+    assert chart.rows[0].cells[0].text == words("fr", "Key factor")
+    assert chart.rows[0]._tr.xpath("./w:trPr/w:tblHeader")  # a header row for screen readers
+
+    current, target = words("fr", "Current rating"), f"◎ {words('fr', 'Target')}"
+    rows = {row.cells[0].text: row.cells[1:] for row in chart.rows[1:]}
+    assert list(rows) == ["Accès équitable au logement", *(f"About {c}" for c in ratings)]
+
+    def bar(title):
+        cells = rows[title]
+        shaded = [bool(shading(c)) for c in cells]
+        return (
+            shaded.count(True),
+            shaded,
+            [outlined(c) for c in cells],
+            [flat(c.text) for c in cells],
+        )
+
+    # Emerging (1) towards fully in place (3): two shaded cells, the target outlined and named.
+    count, shaded, outline, texts = bar("Accès équitable au logement")
+    assert count == 2 and shaded == [True, True, False, False]
+    assert outline == [False, False, False, True]
+    assert texts == ["", current, "", target]
+    assert shading(rows["Accès équitable au logement"][0]) == ["1D4F91"]
+    # Not in place (0) towards partly in place (2): one shaded cell.
+    count, shaded, outline, texts = bar("About city.language")
+    assert count == 1 and shaded[0] and outline == [False, False, True, False]
+    assert texts == [current, "", target, ""]
+    # Fully in place, its target reached: the whole bar, the last cell both marks.
+    count, _, outline, texts = bar("About city.jobs")
+    assert count == 4 and outline == [False, False, False, True]
+    assert texts == ["", "", "", f"{current} {target}"]
+    # Not applicable and not rated: no bar, the words across the scale.
+    for title, said in (
+        ("About city.transport", words("fr", "Not applicable")),
+        ("About city.sport", words("fr", "Not rated yet")),
+    ):
+        count, _, outline, texts = bar(title)
+        assert count == 0 and not any(outline)
+        assert set(texts) == {said}  # one cell merged over the four steps
+
+    # Introduced and followed by a legend, then the same values as a table.
+    order = body_order(document)
+    table = order.index("<table>", order.index("2. Autoévaluation"))
+    legend = paragraphs[[flat(p.text) for p in paragraphs].index(f"{current} {target}")]
+    assert order[table + 1] == flat(legend.text)
+    assert legend.runs[0]._r.xpath("./w:rPr/w:shd/@w:fill") == ["1D4F91"]
+    assert legend.runs[-1]._r.xpath("./w:rPr/w:bdr[@w:val='dashed']")
+    assert order[table - 2] == words("fr", "Current rating against target per key factor")
+    assert "◎" in order[table - 1]
+    assert order[table + 2] == words("fr", "Current rating and target per key factor")
+    assert order[table + 3] == "<table>" and table + 3 < order.index("3. Vision and objectives")

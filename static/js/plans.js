@@ -73,7 +73,10 @@
     let newest = null;
     keysStartingWith(prefix).forEach((candidate) => {
       const draft = read(candidate);
-      if (draft && typeof draft.body === "string" && (!newest || draft.at > newest.at)) {
+      if (draft && draft.title === saved.title && draft.body === saved.body) {
+        // What the draft holds is saved (the page that said so may have been left early).
+        forget(candidate);
+      } else if (draft && typeof draft.body === "string" && (!newest || draft.at > newest.at)) {
         newest = draft;
       }
     });

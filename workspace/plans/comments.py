@@ -54,6 +54,9 @@ class CommentForm(FlaskForm):
 
     def __init__(self, plan: Plan, reading: str, **kwargs):
         super().__init__(**kwargs)
+        if self._prefix.endswith("-reply-"):
+            # Beside the new-comment box on the same page: a label of its own.
+            self.body.label.text = _("Reply")
         codes = language_codes(plan.pair)
         self.language.choices = options((code, language_name(code)) for code in codes)
         if not self.language.data:

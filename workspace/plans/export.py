@@ -15,7 +15,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from docx import Document
-from docx.shared import Cm
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, RGBColor
 from flask import abort, current_app, render_template, request, send_file
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
@@ -338,11 +340,118 @@ def _docx_actions(document, data: dict) -> None:
     _table(document, [*headings, _("Start – end"), _("Status")], rows)
 
 
+# The chart in the DOCX: a table drawn as bars, in the SVG chart's colours. Each key factor is
+# a row, each step of the 0–3 scale a column; the cells up to the current rating are shaded and
+# the target's cell is outlined and marked in words, so it reads without seeing the colours.
+BAR = "1D4F91"
+ON_BAR = RGBColor(0xFF, 0xFF, 0xFF)
+TARGET = "9A4400"
+TARGET_MARK = "◎"
+# Where <w:shd>, <w:tcBorders> and <w:bdr> go among their siblings (the schema's order).
+AFTER_CELL_SHADING = ("w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign")
+AFTER_CELL_BORDERS = ("w:shd", *AFTER_CELL_SHADING)
+AFTER_RUN_SHADING = ("w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang")
+AFTER_RUN_BORDER = ("w:shd", *AFTER_RUN_SHADING)
+
+
+def _shading(fill: str):
+    return OxmlElement("w:shd", {qn("w:val"): "clear", qn("w:color"): "auto", qn("w:fill"): fill})
+
+
+def _border(tag: str):
+    """A thick dashed line in the target's colour, as the SVG draws the target."""
+    attributes = {"w:val": "dashed", "w:sz": "18", "w:space": "0", "w:color": TARGET}
+    return OxmlElement(tag, {qn(k): v for k, v in attributes.items()})
+
+
+def _shade_cell(cell) -> None:
+    cell._tc.get_or_add_tcPr().insert_element_before(_shading(BAR), *AFTER_CELL_SHADING)
+
+
+def _outline_cell(cell) -> None:
+    borders = OxmlElement("w:tcBorders")
+    for side in ("top", "left", "bottom", "right"):
+        borders.append(_border(f"w:{side}"))
+    cell._tc.get_or_add_tcPr().insert_element_before(borders, *AFTER_CELL_BORDERS)
+
+
+def _header_row(row) -> None:
+    """Marks the row as the table's header, repeated on each page and named to screen readers."""
+    row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+
+
+def _mark(paragraph, text: str, on_bar: bool):
+    run = paragraph.add_run(text)
+    run.bold = True
+    run.font.color.rgb = ON_BAR if on_bar else RGBColor.from_string(TARGET)
+    return run
+
+
+def _width(column: int) -> Cm:
+    return Cm(6) if column == 0 else Cm(2.6)  # the key factor's column wide, the scale's even
+
+
+def _sized(row) -> list:
+    """The row's cells, given their column's width (before any merge, which adds them up)."""
+    cells = row.cells
+    for number, cell in enumerate(cells):
+        cell.width = _width(number)
+    return cells
+
+
+def _docx_chart(document, chart) -> None:
+    document.add_paragraph().add_run(_("Current rating against target per key factor")).bold = True
+    document.add_paragraph(
+        _(
+            "Each key factor is a bar on the scale from not in place to fully in place: the "
+            "shaded cells reach its current rating, and the cell marked %(mark)s with a dashed "
+            "outline is its target. The table after it gives the same values.",
+            mark=TARGET_MARK,
+        )
+    )
+    table = document.add_table(rows=1, cols=1 + len(chart.scale))
+    table.style = "Table Grid"
+    for number, column in enumerate(table.columns):
+        column.width = _width(number)  # the grid, for readers that size columns by it
+    headings = [_("Key factor"), *(str(chart.ratings[level]) for level in chart.scale)]
+    for cell, heading in zip(_sized(table.rows[0]), headings, strict=True):
+        cell.paragraphs[0].add_run(heading).bold = True
+    _header_row(table.rows[0])
+    for row in chart.rows:
+        cells = _sized(table.add_row())
+        cells[0].text = row.title
+        now, goal = row.current_score, row.target_score
+        if now is None:  # not rated yet, or not applicable: said in words across the scale
+            scale = cells[1].merge(cells[-1])
+            words = _("Not rated yet") if row.rating is None else chart.ratings[row.rating]
+            scale.paragraphs[0].add_run(str(words)).italic = True
+            continue
+        for score, cell in enumerate(cells[1:]):
+            if score <= now:
+                _shade_cell(cell)
+            if score == now:
+                _mark(cell.paragraphs[0], _("Current rating"), on_bar=True)
+            if score == goal:
+                _outline_cell(cell)
+                paragraph = cell.paragraphs[0] if score != now else cell.add_paragraph()
+                _mark(paragraph, f"{TARGET_MARK} {_('Target')}", on_bar=score <= now)
+
+    # The legend, as the SVG's: a swatch of each mark with its name.
+    legend = document.add_paragraph()
+    bar = _mark(legend, f" {_('Current rating')} ", on_bar=True)
+    bar._r.get_or_add_rPr().insert_element_before(_shading(BAR), *AFTER_RUN_SHADING)
+    legend.add_run("   ")
+    target = _mark(legend, f"{TARGET_MARK} {_('Target')}", on_bar=False)
+    target._r.get_or_add_rPr().insert_element_before(_border("w:bdr"), *AFTER_RUN_BORDER)
+
+
 def _docx_assessment(document, data: dict) -> None:
     chart = data["chart"]
     document.add_paragraph(
         _("Benchmark: %(theme)s", theme=MENTORING_THEMES[data["pair"].mentoring_theme])
     )
+    _docx_chart(document, chart)
+    document.add_paragraph().add_run(_("Current rating and target per key factor")).bold = True
     rows = []
     for row in chart.rows:
         if row.rating is None:

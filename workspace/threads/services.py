@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import activity, db, policy
+from .. import activity, attachments, db, policy
 from ..models import (
     ActivityKind,
     Cluster,
@@ -201,8 +201,11 @@ def edit_post(post: Post, editor: User, body: str) -> bool:
 
 
 def delete_post(post: Post) -> None:
-    """Soft delete: the post stays in place, shown as deleted; its history stays too."""
+    """Soft delete: the post stays in place, shown as deleted; its history stays too. Its
+    files go: no one can download them any more, so they should not stay on the disk."""
     post.deleted_at = utcnow()
+    for attachment in list(post.attachments):
+        attachments.remove(attachment)
     mark_changed(post.thread)
 
 
