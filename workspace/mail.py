@@ -7,10 +7,21 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import current_app
 
 log = logging.getLogger(__name__)
+
+
+def link(endpoint: str, **values) -> str:
+    """An absolute link for a mail, always on PUBLIC_URL: never on the request's Host header,
+    which anyone can forge to get a reset or invitation link pointing at their own site."""
+    public = urlsplit(current_app.config["PUBLIC_URL"])
+    adapter = current_app.url_map.bind(
+        public.netloc, script_name=public.path or "/", url_scheme=public.scheme
+    )
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def send(to: str, subject: str, body: str) -> None:

@@ -72,9 +72,11 @@ def live_server(tmp_path):
         migrations.upgrade(app)
         load()
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    app.config["PUBLIC_URL"] = url  # where links in e-mails lead
     thread = threading.Thread(target=server.serve_forever, args=(0.1,), daemon=True)
     thread.start()
-    yield SimpleNamespace(app=app, url=f"http://127.0.0.1:{server.server_port}")
+    yield SimpleNamespace(app=app, url=url)
     server.shutdown()
     thread.join()
     server.server_close()

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -105,7 +105,7 @@ def user_for_reset_token(token: str) -> User | None:
 
 
 def send_password_reset(user: User) -> None:
-    link = url_for("auth.reset_password", token=reset_token(user), _external=True)
+    link = mail.link("auth.reset_password", token=reset_token(user))
     with force_locale(user.locale or "en"):
         mail.send(
             user.email,
@@ -130,7 +130,7 @@ def invite(email: str, invited_by: User, locale: str, **offer) -> Invitation:
         **offer,
     )
     db.session.add(invitation)
-    link = url_for("auth.accept_invitation", token=token, _external=True)
+    link = mail.link("auth.accept_invitation", token=token)
     with force_locale(locale):
         mail.send(
             invitation.email,

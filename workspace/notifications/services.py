@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from itertools import groupby
 
-from flask import render_template, url_for
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -75,7 +75,7 @@ def _mail(user: User, notes: list[Notification]) -> None:
             subject = _("Mentoring workspace: %(what)s", what=describe(notes[0]))
         else:
             subject = _("Mentoring workspace: your daily digest")
-        root = url_for("pairs.home", _external=True).rstrip("/")
+        root = mail.link("pairs.home").rstrip("/")
         body = render_template(
             "mail/notifications.txt",
             user=user,

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
+from werkzeug.exceptions import HTTPException
 
 from .. import activity, db, policy
 from ..htmx import navigate, render
@@ -388,7 +389,10 @@ def csrf_failed(error: CSRFError):
         return render_template("errors/error.html", code=400), 400
     if not current_user.is_authenticated:
         return rescue_page()
-    return rescue()
+    try:
+        return rescue()
+    except HTTPException as refused:  # no right to that editor (403/404): say so, not a 500
+        return render_template("errors/error.html", code=refused.code), refused.code
 
 
 # Who else has the section open ----------------------------------------------------------
