@@ -34,16 +34,6 @@ from .action_forms import ActionForm
 # Loading --------------------------------------------------------------------------------
 
 
-def load_plan(pair_id: int, plan_id: int, may=None) -> Plan:
-    """The plan of the pair the URL names: 404 for outsiders and other pairs' plans, 403 when
-    ``may(user, plan)`` says no."""
-    pair = policy.pair_or_404(pair_id)
-    plan = services.plan_or_404(pair, plan_id)
-    if may is not None and not may(current_user, plan):
-        abort(403)
-    return plan
-
-
 def _action_or_404(plan: Plan, action_id: int) -> PlanAction:
     action = db.session.get(PlanAction, action_id)
     if action is None or action.plan_id != plan.id:
@@ -265,7 +255,7 @@ def _done(plan: Plan, message: str, anchor: str | None = None):
 @bp.get("/pairs/<int:pair_id>/plans/<int:plan_id>/actions")
 @login_required
 def actions(pair_id: int, plan_id: int):
-    plan = load_plan(pair_id, plan_id)
+    plan = services.load_plan(pair_id, plan_id)
     editing = None
     edit_id = request.args.get("edit", type=int)
     if edit_id is not None and policy.can_edit_plan_text(current_user, plan):
@@ -276,7 +266,7 @@ def actions(pair_id: int, plan_id: int):
 @bp.post("/pairs/<int:pair_id>/plans/<int:plan_id>/actions")
 @login_required
 def create_action(pair_id: int, plan_id: int):
-    plan = load_plan(pair_id, plan_id, may=policy.can_edit_plan_text)
+    plan = services.load_plan(pair_id, plan_id, may=policy.can_edit_plan_text)
     form = _form(plan)
     if not form.validate():
         return _page(plan, form=form)
@@ -287,7 +277,7 @@ def create_action(pair_id: int, plan_id: int):
 @bp.post("/pairs/<int:pair_id>/plans/<int:plan_id>/actions/<int:action_id>")
 @login_required
 def update_action(pair_id: int, plan_id: int, action_id: int):
-    plan = load_plan(pair_id, plan_id, may=policy.can_edit_plan_text)
+    plan = services.load_plan(pair_id, plan_id, may=policy.can_edit_plan_text)
     action = _action_or_404(plan, action_id)
     form = _form(plan)
     if not form.validate():
@@ -299,7 +289,7 @@ def update_action(pair_id: int, plan_id: int, action_id: int):
 @bp.post("/pairs/<int:pair_id>/plans/<int:plan_id>/actions/<int:action_id>/delete")
 @login_required
 def delete_action(pair_id: int, plan_id: int, action_id: int):
-    plan = load_plan(pair_id, plan_id, may=policy.can_edit_plan_text)
+    plan = services.load_plan(pair_id, plan_id, may=policy.can_edit_plan_text)
     action = _action_or_404(plan, action_id)
     title = action.title
     remove_action(action)
@@ -309,7 +299,7 @@ def delete_action(pair_id: int, plan_id: int, action_id: int):
 @bp.post("/pairs/<int:pair_id>/plans/<int:plan_id>/actions/<int:action_id>/move")
 @login_required
 def move_action(pair_id: int, plan_id: int, action_id: int):
-    plan = load_plan(pair_id, plan_id, may=policy.can_edit_plan_text)
+    plan = services.load_plan(pair_id, plan_id, may=policy.can_edit_plan_text)
     action = _action_or_404(plan, action_id)
     direction = request.form.get("direction")
     if direction not in ("up", "down"):
@@ -327,7 +317,7 @@ def move_action(pair_id: int, plan_id: int, action_id: int):
 @bp.get("/pairs/<int:pair_id>/plans/<int:plan_id>/coverage")
 @login_required
 def coverage(pair_id: int, plan_id: int):
-    plan = load_plan(pair_id, plan_id)
+    plan = services.load_plan(pair_id, plan_id)
     rows = coverage_rows(plan, _language())
     return render(
         "plans/coverage.html",

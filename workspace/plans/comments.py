@@ -226,15 +226,6 @@ def set_resolved(comment: SectionComment, user: User, resolved: bool) -> None:
 # Routes ---------------------------------------------------------------------------------
 
 
-def _load(pair_id: int, plan_id: int) -> Plan:
-    """The plan the URL names (404 for outsiders), if the user may comment on it (403)."""
-    pair = policy.pair_or_404(pair_id)
-    plan = services.plan_or_404(pair, plan_id)
-    if not policy.can_comment_on_plan(current_user, plan):
-        abort(403)
-    return plan
-
-
 def _comment_or_404(plan: Plan, comment_id: int) -> SectionComment:
     comment = db.session.get(SectionComment, comment_id)
     if comment is None or comment.section.plan_id != plan.id:
@@ -280,7 +271,7 @@ def _respond(plan, section, language, *, anchor, status=None, bound=None):
 @bp.post("/pairs/<int:pair_id>/plans/<int:plan_id>/sections/<int:section_id>/comments")
 @login_required
 def comment(pair_id: int, plan_id: int, section_id: int):
-    plan = _load(pair_id, plan_id)
+    plan = services.load_plan(pair_id, plan_id, may=policy.can_comment_on_plan)
     section = services.section_or_404(plan, section_id)
     language = _reading(plan)
     prefix = section_prefix(section.id)
@@ -297,7 +288,7 @@ def comment(pair_id: int, plan_id: int, section_id: int):
 @bp.post("/pairs/<int:pair_id>/plans/<int:plan_id>/comments/<int:comment_id>/replies")
 @login_required
 def reply_to_comment(pair_id: int, plan_id: int, comment_id: int):
-    plan = _load(pair_id, plan_id)
+    plan = services.load_plan(pair_id, plan_id, may=policy.can_comment_on_plan)
     replied = _comment_or_404(plan, comment_id)
     language = _reading(plan)
     prefix = reply_prefix(replied.id)
@@ -312,7 +303,7 @@ def reply_to_comment(pair_id: int, plan_id: int, comment_id: int):
 
 
 def _resolve(pair_id: int, plan_id: int, comment_id: int, resolved: bool):
-    plan = _load(pair_id, plan_id)
+    plan = services.load_plan(pair_id, plan_id, may=policy.can_comment_on_plan)
     comment = _comment_or_404(plan, comment_id)
     if comment.parent_id is not None:  # a thread is resolved as a whole, by its first comment
         abort(404)

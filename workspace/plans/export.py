@@ -35,7 +35,7 @@ from ..i18n import language_name
 from ..labels import ACTION_STATUSES, MENTORING_THEMES, PLAN_STATUSES
 from ..models import Plan, PlanSection, SectionComment, SectionKind
 from . import bp, plan_page_extra, services
-from .actions import load_plan, plan_actions
+from .actions import plan_actions
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -148,7 +148,7 @@ def render_pdf(data: dict) -> bytes:
 @bp.get("/pairs/<int:pair_id>/plans/<int:plan_id>/export.pdf")
 @login_required
 def export_pdf(pair_id: int, plan_id: int):
-    plan = load_plan(pair_id, plan_id)
+    plan = services.load_plan(pair_id, plan_id)
     language = _export_language(plan)
     with _speaking(language):
         body = render_pdf(contents(plan, language, request.args.get("comments") == "1"))
@@ -527,7 +527,7 @@ def render_docx(data: dict) -> bytes:
 @bp.get("/pairs/<int:pair_id>/plans/<int:plan_id>/export.docx")
 @login_required
 def export_docx(pair_id: int, plan_id: int):
-    plan = load_plan(pair_id, plan_id)
+    plan = services.load_plan(pair_id, plan_id)
     language = _export_language(plan)
     with _speaking(language):
         body = render_docx(contents(plan, language, request.args.get("comments") == "1"))

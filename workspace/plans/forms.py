@@ -7,7 +7,6 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
 from ..forms import options
-from ..labels import PLAN_STATUSES
 from ..models import RevisionOrigin
 
 BODY_MAX = 100_000
@@ -51,9 +50,6 @@ class SectionForm(_Form):
     base_revision_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
     resolve = HiddenField()  # "1" when saving the resolution of a conflict
 
-
-# Kept for the area's other modules; the labels live in workspace/labels.py.
-STATUSES = PLAN_STATUSES
 
 ORIGINS = {
     RevisionOrigin.CREATED: _l("created"),

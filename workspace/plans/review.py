@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Length
 from .. import db, policy
 from ..activity import record
 from ..htmx import navigate, wants_fragment
+from ..labels import PLAN_STATUSES
 from ..models import (
     ActivityKind,
     Membership,
@@ -30,7 +31,6 @@ from ..models import (
 )
 from ..notifications.services import notify
 from . import bp, plan_page_extra, services
-from .forms import STATUSES
 
 NOTE_MAX = 2000
 
@@ -185,7 +185,7 @@ def _take(pair_id: int, plan_id: int, step: str):
     language = request.form.get("lang", "")
     language = language if language in services.languages_of(plan) else plan.language
     if not form.validate_on_submit():
-        context = {"pair": pair, "plan": plan, "language": language, "plan_statuses": STATUSES}
+        context = {"pair": pair, "plan": plan, "language": language, "plan_statuses": PLAN_STATUSES}
         context.update(review_extra(plan, language, form))
         if wants_fragment():
             return render_block("plans/_review.html", "plan_review", **context)

@@ -52,18 +52,8 @@ def signed_in_keeping_text(view):
     return wrapped
 
 
-def _plan(pair_id: int, plan_id: int, may=None) -> Plan:
-    """The plan in the pair the URL names: 404 for outsiders and other pairs' plans, 403
-    when ``may(user, plan)`` says no."""
-    pair = policy.pair_or_404(pair_id)
-    plan = services.plan_or_404(pair, plan_id)
-    if may is not None and not may(current_user, plan):
-        abort(403)
-    return plan
-
-
 def _section(pair_id: int, plan_id: int, section_id: int, may=None):
-    plan = _plan(pair_id, plan_id, may)
+    plan = services.load_plan(pair_id, plan_id, may)
     return plan, services.section_or_404(plan, section_id)
 
 
@@ -146,7 +136,7 @@ def create(pair_id: int):
 @bp.get("/pairs/<int:pair_id>/plans/<int:plan_id>")
 @login_required
 def show(pair_id: int, plan_id: int):
-    plan = _plan(pair_id, plan_id)
+    plan = services.load_plan(pair_id, plan_id)
     languages = services.languages_of(plan)
     language = request.args.get("lang") or services.default_language(plan, str(get_locale()))
     if language not in languages:
@@ -169,7 +159,7 @@ def show(pair_id: int, plan_id: int):
 @bp.post("/pairs/<int:pair_id>/plans/<int:plan_id>/sections")
 @login_required
 def add_section(pair_id: int, plan_id: int):
-    plan = _plan(pair_id, plan_id, policy.can_edit_plan_text)
+    plan = services.load_plan(pair_id, plan_id, policy.can_edit_plan_text)
     form = SectionTitleForm()
     if not form.validate():
         flash(_("Give the new section a title."), "error")

@@ -7,11 +7,12 @@ from datetime import timedelta
 from flask import abort
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from .. import activity, db
+from .. import activity, db, policy
 from ..models import (
     Activity,
     ActivityKind,
@@ -56,6 +57,15 @@ def plan_or_404(pair: Pair, plan_id: int) -> Plan:
     plan = db.session.get(Plan, plan_id)
     if plan is None or plan.pair_id != pair.id:
         abort(404)
+    return plan
+
+
+def load_plan(pair_id: int, plan_id: int, may=None) -> Plan:
+    """The plan in the pair the URL names, for a route: 404 for outsiders and other pairs'
+    plans, 403 when ``may(user, plan)`` says no."""
+    plan = plan_or_404(policy.pair_or_404(pair_id), plan_id)
+    if may is not None and not may(current_user, plan):
+        abort(403)
     return plan
 
 
