@@ -24,6 +24,7 @@ from .plans import (
     SectionText,
     plan_action_key_factor,
 )
+from .privacy import AuditAction, AuditEntry, Consent
 from .tasks import Task, TaskList, TaskStatus, task_assignee
 from .threads import (
     ModerationAction,
@@ -71,6 +72,10 @@ __all__ = [
     "SubscriptionState",
     "Thread",
     "ThreadSubscription",
+    # privacy
+    "AuditAction",
+    "AuditEntry",
+    "Consent",
     # tasks
     "Task",
     "TaskList",

@@ -37,6 +37,9 @@ class User(Base):
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the account is erased: the row stays, anonymised, so that posts and audit
+    # entries keep pointing at "a former member" and never at a name.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation | None] = relationship()
     memberships: Mapped[list["Membership"]] = relationship(  # noqa: F821
@@ -45,7 +48,11 @@ class User(Base):
 
     # Flask-Login
     is_authenticated = True
-    is_active = True
+
+    @property
+    def is_active(self) -> bool:
+        return self.erased_at is None
+
     is_anonymous = False
 
     def get_id(self) -> str:
