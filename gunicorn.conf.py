@@ -14,5 +14,7 @@ keepalive = 5
 max_requests = 2000
 max_requests_jitter = 200
 accesslog = "-"
+# The access log leaves out the secret tokens of reset, invitation and calendar links.
+logger_class = "workspace.access_log.RedactingLogger"
 # Trust X-Forwarded-* only from the reverse proxy in front of us.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

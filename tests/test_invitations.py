@@ -22,7 +22,14 @@ def _invite(client, auth, world, email="ngo@example.org", position="network:ment
 
 
 def _accept_form(name="Nadia Ngo", language="it", password=NEW_PASSWORD):
-    return {"name": name, "language": language, "password": password, "confirm": password}
+    # A network invitation (the default of _invite) also asks for consent (test_privacy_consent).
+    return {
+        "name": name,
+        "language": language,
+        "password": password,
+        "confirm": password,
+        "consent": "y",
+    }
 
 
 def test_a_new_person_accepts_and_joins_the_pair(app, client, auth, world, session):
@@ -90,7 +97,7 @@ def test_an_existing_account_accepts_after_signing_in(app, client, auth, world, 
 
     auth.as_user(world.other_pair_member)
     assert "Accept" in client.get(link).text
-    assert client.post(link).status_code == 302
+    assert client.post(link, data={"consent": "y"}).status_code == 302
     membership = session.scalar(
         select(Membership).where(
             Membership.user_id == world.other_pair_member.id,

@@ -7,7 +7,7 @@ from flask import Flask
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config, db, extensions, i18n, security
+from . import config, db, extensions, i18n, safety, security
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     extensions.limiter.init_app(app)
     i18n.init_app(app, PROJECT_ROOT / "translations")
     security.init_app(app)
+    safety.init_app(app)  # before the routes: their <int:…> converters
 
     from .auth.services import load_user, offer_text
     from .notifications.services import unread_count
@@ -58,6 +59,8 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         notifications,
         pairs,
         plans,
+        privacy,
+        search,
         tasks,
         threads,
         timeline,
@@ -73,6 +76,8 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         benchmarks,
         notifications,
         admin,
+        privacy,
+        search,
         health,
     ):
         app.register_blueprint(area.bp)

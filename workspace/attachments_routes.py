@@ -17,7 +17,7 @@ from .threads.services import mark_changed
 bp = Blueprint("attachments", __name__)
 
 # The bytes are never a page of ours: no scripts, no plugins, no same-origin anything.
-DOWNLOAD_CSP = "default-src 'none'; sandbox"
+DOWNLOAD_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
 
 
 def may_download(user, attachment: Attachment) -> bool:

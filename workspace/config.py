@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from email.utils import parseaddr
 from pathlib import Path
 
 LANGUAGES = ("en", "fr", "nl", "it")
@@ -38,6 +39,12 @@ def from_environment(instance_path: Path) -> dict:
         "MAIL_USERNAME": env("MAIL_USERNAME"),
         "MAIL_PASSWORD": env("MAIL_PASSWORD"),
         "MAIL_SENDER": env("MAIL_SENDER", "Mentoring workspace <workspace@localhost>"),
+        # Where people write about accessibility barriers and about their data; by default
+        # the address mails come from (workspace/privacy/notices.py).
+        "ACCESSIBILITY_CONTACT": env("ACCESSIBILITY_CONTACT")
+        or parseaddr(env("MAIL_SENDER", "workspace@localhost"))[1],
+        "PRIVACY_CONTACT": env("PRIVACY_CONTACT")
+        or parseaddr(env("MAIL_SENDER", "workspace@localhost"))[1],
         # Where people reach the workspace; used for links in mails sent outside a request.
         "PUBLIC_URL": env("PUBLIC_URL", "http://127.0.0.1:5000"),
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI", "memory://"),
@@ -45,7 +52,18 @@ def from_environment(instance_path: Path) -> dict:
         # How many reverse proxies in front of us set X-Forwarded-*; 0 trusts none of them,
         # so a spoofed X-Forwarded-For can't dodge the per-address rate limits.
         "FORWARDED_PROXIES": int(env("FORWARDED_PROXIES", "0")),
+        # Seconds one SQL statement may run (or wait for a lock) before it is cut off and the
+        # request answered 503; kept well below gunicorn's timeout (gunicorn.conf.py), which
+        # would kill the whole worker instead.
+        "DATABASE_STATEMENT_TIMEOUT": float(
+            env("DATABASE_STATEMENT_TIMEOUT") or statement_timeout(env("GUNICORN_TIMEOUT", "30"))
+        ),
     }
+
+
+def statement_timeout(gunicorn_timeout: str) -> float:
+    """Two thirds of gunicorn's timeout: room left to answer the 503 before the worker is cut."""
+    return max(1.0, float(gunicorn_timeout) * 2 / 3)
 
 
 DEFAULTS = {

@@ -6,6 +6,7 @@ from flask_babel import lazy_pgettext as _p
 from .forms import options
 from .models import (
     ActionStatus,
+    AuditAction,
     EmailPreference,
     MentoringTheme,
     OrganisationKind,
@@ -71,6 +72,24 @@ EMAIL_PREFERENCES = {
     EmailPreference.OFF: _l("No e-mail, only in the workspace"),
     EmailPreference.IMMEDIATE: _l("An e-mail for each notification"),
     EmailPreference.DAILY: _l("One daily digest"),
+}
+# The audit log's kinds of entry (admin/audit.py).
+AUDIT_ACTIONS = {
+    AuditAction.MODERATION: _l("Moderation"),
+    AuditAction.MEMBERSHIP_ADDED: _l("Member added"),
+    AuditAction.MEMBERSHIP_CHANGED: _l("Member's role changed"),
+    AuditAction.MEMBERSHIP_REMOVED: _l("Member removed"),
+    AuditAction.ADMIN_GRANTED: _l("Administrator rights granted"),
+    AuditAction.ADMIN_REVOKED: _l("Administrator rights withdrawn"),
+    AuditAction.CONSULTANT_ADDED: _l("Consultant added to a cluster"),
+    AuditAction.CONSULTANT_REMOVED: _l("Consultant removed from a cluster"),
+    AuditAction.INVITATION_SENT: _l("Invitation sent"),
+    AuditAction.INVITATION_ACCEPTED: _l("Invitation accepted"),
+    AuditAction.INVITATION_REVOKED: _l("Invitation withdrawn"),
+    AuditAction.DATA_EXPORTED: _l("Personal data exported"),
+    AuditAction.ACCOUNT_ERASED: _l("Account erased"),
+    AuditAction.CONSENT_GIVEN: _l("Consent given"),
+    AuditAction.CONSENT_WITHDRAWN: _l("Consent withdrawn"),
 }
 
 

@@ -26,6 +26,10 @@ def link(endpoint: str, **values) -> str:
 
 def send(to: str, subject: str, body: str) -> None:
     config = current_app.config
+    if _is_erased_address(to):
+        # An erased account's address is in the reserved .invalid domain: never mail it.
+        log.info("mail (%s) not sent: the account is erased", subject)
+        return
     message = EmailMessage()
     message["From"] = config["MAIL_SENDER"]
     message["To"] = to
@@ -49,3 +53,8 @@ def send(to: str, subject: str, body: str) -> None:
     path.write_bytes(message.as_bytes())
     # The subject only: bodies carry one-time links, which must not reach the log.
     log.info("mail to %s (%s) written to %s", to, subject, path)
+
+
+def _is_erased_address(address: str) -> bool:
+    domain = address.rpartition("@")[2].strip().lower().rstrip(".")
+    return domain == "invalid" or domain.endswith(".invalid")

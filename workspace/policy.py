@@ -303,6 +303,15 @@ def can_manage_programme(user) -> bool:
     return bool(user and user.is_authenticated and user.is_admin)
 
 
+def can_see_consent(user, consent) -> bool:
+    """A recorded consent is its giver's own business (admins read it in the register)."""
+    return bool(user and user.is_authenticated and consent.user_id == user.id)
+
+
+def can_withdraw_consent(user, consent) -> bool:
+    return can_see_consent(user, consent) and consent.withdrawn_at is None
+
+
 def can_see_profile(viewer, other: User) -> bool:
     """Profiles are visible to people who share a pair (and to admins)."""
     if not viewer.is_authenticated:
@@ -317,6 +326,69 @@ def can_see_profile(viewer, other: User) -> bool:
             )
         )
         is not None
+    )
+
+
+# Privacy --------------------------------------------------------------------------------
+
+
+def can_export_data(user) -> bool:
+    """Download one's own data: anyone signed in (an erased account cannot sign in)."""
+    return bool(user and user.is_authenticated and user.erased_at is None)
+
+
+def can_erase_account(user, account: User) -> bool:
+    """Erase an account: one's own, or anyone's for the programme administrator."""
+    if not (user and user.is_authenticated) or account.erased_at is not None:
+        return False
+    return user.id == account.id or user.is_admin
+
+
+# Search ---------------------------------------------------------------------------------
+
+
+def can_search(user) -> bool:
+    """Anyone signed in searches; what they find is limited by ``searchable_documents``."""
+    return bool(user and user.is_authenticated)
+
+
+def searchable_documents(user):
+    """The search documents ``user`` may find, as one SQL condition (the rules above, in the
+    query): admins everything; pair members their pairs, less core-team-only items for
+    network members; consultants their clusters' pairs and cluster threads; core members the
+    threads of their pairs' clusters. Hidden content (hidden or deleted posts, hidden
+    threads) is never found, even by those who may still read it on its page."""
+    from sqlalchemy import and_, false, not_, or_
+
+    from .models import SearchDocument as D  # noqa: N814
+
+    if not can_search(user):
+        return false()
+    shown = not_(D.hidden)
+    if user.is_admin:
+        return shown
+    pairs = select(Membership.pair_id).where(Membership.user_id == user.id)
+    core_pairs = pairs.where(Membership.role != Role.NETWORK)
+    consulted = select(cluster_consultant.c.cluster_id).where(
+        cluster_consultant.c.user_id == user.id
+    )
+    consulted_pairs = select(Pair.id).where(Pair.cluster_id.in_(consulted))
+    core_clusters = (
+        select(Pair.cluster_id)
+        .join(Membership, Membership.pair_id == Pair.id)
+        .where(Membership.user_id == user.id, Membership.role != Role.NETWORK)
+    )
+    return and_(
+        shown,
+        or_(
+            D.pair_id.in_(core_pairs),
+            D.pair_id.in_(consulted_pairs),
+            and_(D.pair_id.in_(pairs), not_(D.core_only)),
+            and_(
+                D.pair_id.is_(None),
+                or_(D.cluster_id.in_(consulted), D.cluster_id.in_(core_clusters)),
+            ),
+        ),
     )
 
 

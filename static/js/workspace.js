@@ -1,20 +1,4 @@
-// Keeps keyboard and screen-reader users oriented after htmx swaps a region.
-document.addEventListener("htmx:afterSwap", (event) => {
-  const region = event.detail.target;
-  const invalid = region.querySelector("[aria-invalid='true']");
-  if (invalid) {
-    invalid.focus();
-    return;
-  }
-  const status = region.querySelector("[role='status'] .flash");
-  if (status && !region.contains(document.activeElement)) {
-    const heading = region.querySelector("h2, h3");
-    if (heading) {
-      heading.setAttribute("tabindex", "-1");
-      heading.focus();
-    }
-  }
-});
+// Focus, error summaries and status messages after htmx swaps: static/js/a11y.js.
 
 // Close the user menu when focus or a click leaves it.
 document.addEventListener("click", (event) => {

@@ -95,6 +95,7 @@ def test_invitation_accepted_end_to_end(page, live_server, mailbox, sign_in):
     page.get_by_role("combobox", name="Language").select_option(label="English")
     page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
     page.get_by_label("Repeat the new password").fill(NEW_PASSWORD)
+    page.get_by_label("I agree to be in this workspace as described in the privacy notice").check()
     page.get_by_role("button", name="Create my account").click()
 
     expect(page).to_have_url(live_server.url + "/pairs/3")

@@ -93,8 +93,9 @@ def test_submit_approve_adopt_and_a_new_version_in_the_ui(browser, live_server, 
     expect(review_status(consultant)).to_have_text("In review")
     # Changes without a note: refused in place, the status unchanged.
     consultant.get_by_role("button", name="Request changes").click()
-    expect(consultant.get_by_text("Say what should change.")).to_be_visible()
-    expect(consultant.get_by_label("Note")).to_be_focused()
+    expect(consultant.get_by_text("Say what should change.", exact=True)).to_be_visible()
+    expect(consultant.locator(".error-summary")).to_be_focused()  # links to the note
+    expect(consultant.get_by_role("link", name="Note: Say what should change.")).to_be_visible()
     consultant.get_by_label("Note").fill("Clear and well argued.")
     consultant.get_by_role("button", name="Approve").click()
     expect(review_status(consultant)).to_have_text("Approved")

@@ -6,10 +6,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import db, policy
+from .. import audit, db, policy
 from ..auth import services as accounts
 from ..htmx import render, wants_fragment
 from ..models import (
+    AuditAction,
     Cluster,
     Invitation,
     Membership,
@@ -170,11 +171,15 @@ def members(pair_id: int):
                     Membership.pair_id == pair.id, Membership.user_id == user.id
                 )
             )
+            before = None
             if membership is None:
                 membership = Membership(pair=pair, user=user)
                 db.session.add(membership)
+            else:
+                before = audit.position(membership.role, membership.side)
             membership.role, membership.side = role, side_for(role, side)
             membership.organisation_id = form.organisation_id
+            _record_position(membership, before)
             db.session.commit()
             if not wants_fragment():
                 return redirect(url_for("admin.members", pair_id=pair.id), code=303)
@@ -196,15 +201,35 @@ def change_member(pair_id: int, membership_id: int):
         role, side = parse_position(request.form.get("position", ""))
     except ValueError:
         abort(400)
+    before = audit.position(membership.role, membership.side)
     membership.role, membership.side = role, side_for(role, side)
+    _record_position(membership, before)
     db.session.commit()
     return _after_member_change(membership.pair)
+
+
+def _record_position(membership: Membership, before: str | None) -> None:
+    """Log a new membership, or a changed role or side (nothing when it stayed the same)."""
+    after = audit.position(membership.role, membership.side)
+    if before is None:
+        action, detail = AuditAction.MEMBERSHIP_ADDED, after
+    elif before != after:
+        action, detail = AuditAction.MEMBERSHIP_CHANGED, f"{before} → {after}"
+    else:
+        return
+    audit.record(action, subject_user=membership.user, pair=membership.pair, detail=detail)
 
 
 @bp.post("/pairs/<int:pair_id>/members/<int:membership_id>/remove")
 def remove_member(pair_id: int, membership_id: int):
     membership = _membership_or_404(pair_id, membership_id)
     pair = membership.pair
+    audit.record(
+        AuditAction.MEMBERSHIP_REMOVED,
+        subject_user=membership.user,
+        pair=pair,
+        detail=audit.position(membership.role, membership.side),
+    )
     db.session.delete(membership)
     db.session.commit()
     return _after_member_change(pair)
@@ -271,6 +296,11 @@ def add_consultant(cluster_id: int):
         else:
             if user not in cluster.consultants:
                 cluster.consultants.append(user)
+                audit.record(
+                    AuditAction.CONSULTANT_ADDED,
+                    subject_user=user,
+                    detail=f"cluster {cluster.id} ({cluster.name})",
+                )
             db.session.commit()
             return redirect(url_for("admin.edit_cluster", cluster_id=cluster.id), code=303)
     form = ClusterForm(current=cluster, pair_choices=_pair_choices(), formdata=None)
@@ -282,7 +312,13 @@ def add_consultant(cluster_id: int):
 @bp.post("/clusters/<int:cluster_id>/consultants/<int:user_id>/remove")
 def remove_consultant(cluster_id: int, user_id: int):
     cluster = _get_or_404(Cluster, cluster_id)
-    cluster.consultants = [u for u in cluster.consultants if u.id != user_id]
+    for user in [u for u in cluster.consultants if u.id == user_id]:
+        cluster.consultants.remove(user)
+        audit.record(
+            AuditAction.CONSULTANT_REMOVED,
+            subject_user=user,
+            detail=f"cluster {cluster.id} ({cluster.name})",
+        )
     db.session.commit()
     return redirect(url_for("admin.edit_cluster", cluster_id=cluster.id), code=303)
 

@@ -3,11 +3,10 @@ from zoneinfo import available_timezones
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
-from ..forms import options
-from ..i18n import language_name
+from ..forms import language_options, options
 from ..labels import EMAIL_PREFERENCES, choices
 from .services import password_problem
 
@@ -15,7 +14,7 @@ _TIMEZONES = sorted(available_timezones())
 
 
 def language_choices() -> list:
-    return options((code, language_name(code)) for code in current_app.config["LANGUAGES"])
+    return language_options(current_app.config["LANGUAGES"])
 
 
 class SignInForm(FlaskForm):
@@ -52,14 +51,38 @@ class ResetPasswordForm(NewPasswordMixin, FlaskForm):
     pass
 
 
+def consent_field() -> BooleanField:
+    """The explicit, unticked consent of a support-network member (workspace/privacy)."""
+    return BooleanField(
+        _l("I agree to be in this workspace as described in the privacy notice"),
+        validators=[
+            DataRequired(
+                message=_l(
+                    "Tick this box to give your consent. Without it you cannot join the pair "
+                    "as a support network member."
+                )
+            )
+        ],
+    )
+
+
+class ConsentForm(FlaskForm):
+    """An existing account accepting a support-network invitation: the consent alone."""
+
+    consent = consent_field()
+
+
 class AcceptInvitationForm(NewPasswordMixin, FlaskForm):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     language = SelectField(_l("Language"))
+    consent = consent_field()
 
-    def __init__(self, email: str, **kwargs):
+    def __init__(self, email: str, needs_consent: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.email = email
         self.language.choices = language_choices()
+        if not needs_consent:
+            del self.consent  # only a support-network place rests on consent
 
     def password_context(self) -> list[str]:
         return [self.email, self.name.data]

@@ -6,11 +6,13 @@ from flask_login import current_user, login_required, login_user, logout_user
 from .. import db
 from ..extensions import limiter
 from ..models import EmailPreference, User
+from ..privacy import consent as consents
 from ..safety import safe_next_url
 from . import services
 from .forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
+    ConsentForm,
     ForgotPasswordForm,
     ProfileForm,
     ResetPasswordForm,
@@ -74,8 +76,17 @@ def forgot_password():
     return render_page("auth/forgot_password.html", form=form)
 
 
+def _link_not_found(response) -> bool:
+    return response.status_code == 404
+
+
+# Guessing link tokens: each address may try so many links that turn out not to exist.
+LINK_GUESSES = "30/hour"
+
+
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 @limiter.limit("20/hour", methods=["POST"])
+@limiter.limit(LINK_GUESSES, deduct_when=_link_not_found)
 def reset_password(token: str):
     user = services.user_for_reset_token(token)
     if user is None:
@@ -92,6 +103,7 @@ def reset_password(token: str):
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 @limiter.limit("20/hour", methods=["POST"])
+@limiter.limit(LINK_GUESSES, deduct_when=_link_not_found)
 def accept_invitation(token: str):
     invitation = services.invitation_for_token(token)
     if invitation is None:
@@ -102,7 +114,9 @@ def accept_invitation(token: str):
 
     if current_user.is_authenticated:
         logout_user()
-    form = AcceptInvitationForm(email=invitation.email)
+    form = AcceptInvitationForm(
+        email=invitation.email, needs_consent=consents.needs_consent(invitation)
+    )
     if request.method == "GET":
         form.language.data = invitation.locale
     if form.validate_on_submit():
@@ -117,6 +131,8 @@ def accept_invitation(token: str):
         )
         db.session.add(user)
         services.accept(invitation, user)
+        if form.consent is not None:
+            consents.give(user, invitation)
         db.session.commit()
         login_user(user)
         flash(_("Welcome to the mentoring workspace."), "success")
@@ -130,12 +146,18 @@ def _accept_as_existing_user(invitation, user: User):
         return redirect(url_for("auth.sign_in", next=request.path))
     if current_user.id != user.id:
         return render_page("auth/invitation_other_account.html", invitation=invitation), 403
-    if request.method == "POST":  # CSRFProtect has checked the token
+    consent_form = ConsentForm() if consents.needs_consent(invitation) else None
+    # CSRFProtect has checked the token; a network place also needs the consent ticked.
+    if request.method == "POST" and (consent_form is None or consent_form.validate()):
         services.accept(invitation, user)
+        if consent_form is not None:
+            consents.give(user, invitation)
         db.session.commit()
         flash(_("You have accepted the invitation."), "success")
         return redirect(_landing(invitation))
-    return render_page("auth/accept_invitation.html", form=None, invitation=invitation)
+    return render_page(
+        "auth/accept_invitation.html", form=None, consent_form=consent_form, invitation=invitation
+    )
 
 
 def _landing(invitation) -> str:

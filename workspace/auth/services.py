@@ -12,8 +12,17 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from zxcvbn import zxcvbn
 
-from .. import db, labels, mail
-from ..models import Invitation, Membership, Role, User, cluster_consultant, side_for, utcnow
+from .. import audit, db, labels, mail
+from ..models import (
+    AuditAction,
+    Invitation,
+    Membership,
+    Role,
+    User,
+    cluster_consultant,
+    side_for,
+    utcnow,
+)
 from ..models.invitation import hash_token, new_token
 
 MIN_PASSWORD_LENGTH = 12
@@ -37,7 +46,8 @@ def password_problem(password: str, user_inputs: list[str] = ()) -> str | None:
     # The person's own name and address are the first words a guesser tries.
     texts = [t.lower() for t in user_inputs if t]
     words = texts + [w for text in texts for w in re.split(r"\W+", text) if w]
-    if zxcvbn(password[:100], user_inputs=words)["score"] < 2:
+    # zxcvbn raises ValueError beyond 72 characters; those decide the score anyway.
+    if zxcvbn(password[:72], user_inputs=words)["score"] < 2:
         return _("This password is too common or too easy to guess. Try a few unrelated words.")
     return None
 
@@ -52,8 +62,13 @@ def normalise_email(email: str) -> str:
 
 def authenticate(email: str, password: str) -> User | None:
     user = find_user_by_email(email)
+    stored = user.password_hash if user else _DUMMY_HASH
+    # Verifying is slow on purpose: end the transaction first, so that on SQLite (where a
+    # form's request holds the write lock from its first statement) sign-ins don't queue
+    # behind each other's hashing until "database is locked". Nothing is pending here.
+    db.session.commit()
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None:
@@ -69,7 +84,7 @@ def load_user(cookie_id: str) -> User | None:
     if not user_id.isdigit() or not token:
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or user.session_token != token:
+    if user is None or user.session_token != token or user.erased_at is not None:
         return None
     return user
 
@@ -130,6 +145,13 @@ def invite(email: str, invited_by: User, locale: str, **offer) -> Invitation:
         **offer,
     )
     db.session.add(invitation)
+    db.session.flush()
+    audit.record(
+        AuditAction.INVITATION_SENT,
+        actor=invited_by,
+        pair=invitation.pair,
+        detail=f"invitation {invitation.id}: {offer_fact(invitation)}",
+    )
     link = mail.link("auth.accept_invitation", token=token)
     with force_locale(locale):
         mail.send(
@@ -138,6 +160,15 @@ def invite(email: str, invited_by: User, locale: str, **offer) -> Invitation:
             render_template("mail/invitation.txt", invitation=invitation, link=link),
         )
     return invitation
+
+
+def offer_fact(invitation: Invitation) -> str:
+    """What an invitation offers, as the audit log states it (never the address)."""
+    if invitation.pair_id is not None:
+        return f"pair {invitation.pair_id} as {audit.position(invitation.role, invitation.side)}"
+    if invitation.cluster_id is not None:
+        return f"consultant of cluster {invitation.cluster_id} ({invitation.cluster.name})"
+    return "programme administrator"
 
 
 def offer_text(invitation: Invitation) -> str:
@@ -177,18 +208,47 @@ def accept(invitation: Invitation, user: User) -> None:
     """Grant what the invitation offers, once."""
     if user.id is None:
         db.session.flush()
+    pair = invitation.pair
+    by = f"by invitation {invitation.id}"
+    audit.record(
+        AuditAction.INVITATION_ACCEPTED,
+        actor=user,
+        subject_user=user,
+        pair=pair,
+        detail=f"invitation {invitation.id}: {offer_fact(invitation)}",
+    )
     if invitation.pair_id is not None:
         membership = db.session.scalar(
             select(Membership).where(
                 Membership.user_id == user.id, Membership.pair_id == invitation.pair_id
             )
         )
+        before = None
         if membership is None:
             membership = Membership(user=user, pair_id=invitation.pair_id)
             db.session.add(membership)
+        else:
+            before = audit.position(membership.role, membership.side)
         membership.role = invitation.role
         membership.side = side_for(invitation.role, invitation.side)
         membership.organisation_id = invitation.organisation_id
+        after = audit.position(membership.role, membership.side)
+        if before is None:
+            audit.record(
+                AuditAction.MEMBERSHIP_ADDED,
+                actor=user,
+                subject_user=user,
+                pair=pair,
+                detail=f"{after}, {by}",
+            )
+        elif before != after:
+            audit.record(
+                AuditAction.MEMBERSHIP_CHANGED,
+                actor=user,
+                subject_user=user,
+                pair=pair,
+                detail=f"{before} → {after}, {by}",
+            )
     if invitation.cluster_id is not None:
         already = db.session.scalar(
             select(func.count()).where(
@@ -202,7 +262,14 @@ def accept(invitation: Invitation, user: User) -> None:
                     cluster_id=invitation.cluster_id, user_id=user.id
                 )
             )
-    if invitation.as_admin:
+            audit.record(
+                AuditAction.CONSULTANT_ADDED,
+                actor=user,
+                subject_user=user,
+                detail=f"cluster {invitation.cluster_id} ({invitation.cluster.name}), {by}",
+            )
+    if invitation.as_admin and not user.is_admin:
         user.is_admin = True
+        audit.record(AuditAction.ADMIN_GRANTED, actor=user, subject_user=user, detail=by)
     invitation.accepted_at = utcnow()
     invitation.accepted_by_id = user.id

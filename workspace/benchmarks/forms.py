@@ -5,8 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..forms import options
-from ..i18n import language_name
+from ..forms import language_options, options
 from ..models import Priority, Rating
 from .services import PRIORITIES, RATINGS
 
@@ -33,7 +32,7 @@ class RatingForm(FlaskForm):
         self.rating.choices = scale
         self.target.choices = list(scale)
         self.priority.choices = options((p.value, label) for p, label in PRIORITIES.items())
-        self.language.choices = options((code, language_name(code)) for code in languages)
+        self.language.choices = language_options(languages)
 
     def validate_target(self, field):
         if field.errors or self.rating.errors or not self.rating.data:

@@ -11,6 +11,7 @@ from .. import db
 from ..auth.services import hash_password
 from ..models import (
     Cluster,
+    Consent,
     EmailPreference,
     Membership,
     MentoringTheme,
@@ -23,6 +24,7 @@ from ..models import (
     Theme,
     User,
 )
+from ..privacy.notices import PRIVACY_NOTICE_VERSION
 from . import benchmarks, plans, tasks, threads, timeline
 
 DEMO_PASSWORD = "inclusive-cities-demo"  # noqa: S105  (public: the README lists it)
@@ -184,6 +186,15 @@ class _Loader:
         if exists is None:
             db.session.add(Membership(pair=pair, user=user, role=role, side=side, organisation=org))
             self.created["memberships"] += 1
+            if role is Role.NETWORK:  # as if they had accepted an invitation: consent on record
+                db.session.add(
+                    Consent(
+                        user=user,
+                        pair=pair,
+                        notice_version=PRIVACY_NOTICE_VERSION,
+                        locale=user.locale or "en",
+                    )
+                )
 
     def pair(self, spec: dict, cluster: Cluster) -> Pair:
         mentor = self.organisation(spec["mentor"][0], OrganisationKind.CITY, spec["mentor"][1])

@@ -2,6 +2,7 @@ import enum
 import secrets
 from datetime import datetime
 
+from flask_babel import lazy_gettext
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -54,6 +55,11 @@ class User(Base):
         return self.erased_at is None
 
     is_anonymous = False
+
+    @property
+    def display_name(self):
+        """The name to show others: "Former member" once the account is erased."""
+        return lazy_gettext("Former member") if self.erased_at is not None else self.name
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"

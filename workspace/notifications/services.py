@@ -39,7 +39,7 @@ def notify(
     made = []
     seen = {actor.id} if actor is not None else set()
     for user in recipients:
-        if user.id in seen:
+        if user.id in seen or user.erased_at is not None:  # an erased account hears nothing
             continue
         seen.add(user.id)
         note = Notification(
@@ -105,7 +105,7 @@ def _grouped(notes: list[Notification]):
 
 def describe(note: Notification) -> str:
     """One line saying what happened, in the current language."""
-    who = note.actor.name if note.actor is not None else _("Someone")
+    who = note.actor.display_name if note.actor is not None else _("Someone")
     sentences = {
         NotificationKind.MENTION: _("%(who)s mentioned you in “%(title)s”"),
         NotificationKind.REPLY: _("%(who)s replied in “%(title)s”"),

@@ -17,9 +17,8 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from .. import db, policy
-from ..forms import options
+from ..forms import language_options
 from ..htmx import navigate, wants_fragment
-from ..i18n import language_name
 from ..models import (
     NotificationKind,
     Plan,
@@ -58,7 +57,7 @@ class CommentForm(FlaskForm):
             # Beside the new-comment box on the same page: a label of its own.
             self.body.label.text = _("Reply")
         codes = language_codes(plan.pair)
-        self.language.choices = options((code, language_name(code)) for code in codes)
+        self.language.choices = language_options(codes)
         if not self.language.data:
             self.language.data = reading if reading in codes else codes[0]
 

@@ -300,7 +300,7 @@ def _period(action) -> str:
 
 
 def _comment(document, comment: SectionComment, reply: bool) -> None:
-    who = comment.author.name if comment.author else _("a former member")
+    who = comment.author.display_name if comment.author else _("a former member")
     when = format_date(comment.created_at, "medium")
     line = (
         _("Reply from %(who)s, %(when)s:", who=who, when=when)

@@ -3,11 +3,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
-from ..forms import options
 from ..models import RevisionOrigin
+from ..safety import DB_INT_MAX
 
 BODY_MAX = 100_000
 
@@ -24,9 +24,9 @@ class PlanForm(_Form):
         description=_l("The pair's other working languages get translations."),
     )
 
-    def __init__(self, languages: list[tuple[str, str]], **kwargs):
+    def __init__(self, languages: list, **kwargs):
         super().__init__(**kwargs)
-        self.language.choices = options(languages)
+        self.language.choices = languages  # workspace.forms.language_options
 
 
 class SectionTitleForm(_Form):
@@ -47,7 +47,9 @@ class SectionForm(_Form):
         ),
         validators=[Optional(), Length(max=BODY_MAX)],
     )
-    base_revision_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    base_revision_id = IntegerField(
+        widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=DB_INT_MAX)]
+    )
     resolve = HiddenField()  # "1" when saving the resolution of a conflict
 
 

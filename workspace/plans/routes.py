@@ -20,8 +20,8 @@ from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException
 
 from .. import activity, db, policy
+from ..forms import language_options
 from ..htmx import navigate, render
-from ..i18n import language_name
 from ..labels import PLAN_STATUSES
 from ..models import ActivityKind, Plan, PlanSection, RevisionOrigin, SectionKind
 from ..threads.markdown import render as markdown
@@ -91,8 +91,8 @@ def forget_draft(key: str) -> None:
 # The pair's plans -----------------------------------------------------------------------
 
 
-def _languages(pair) -> list[tuple[str, str]]:
-    return [(code, language_name(code)) for code in pair.working_languages]
+def _languages(pair):
+    return language_options(pair.working_languages)
 
 
 def _index(pair, form=None, status=200):
@@ -262,7 +262,7 @@ def _save(plan, section, text, form):
     else:
         services.record_revision(plan, result.revision.title, current_user)
         if result.status == "merged":
-            who = result.head.author.name if result.head.author else _("Someone")
+            who = result.head.author.display_name if result.head.author else _("Someone")
             flash(
                 _(
                     "%(name)s saved “%(title)s” while you were editing. Your changes did not "

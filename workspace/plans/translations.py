@@ -16,6 +16,7 @@ from .. import db, policy
 from ..htmx import navigate, render
 from ..i18n import language_name_here
 from ..models import Plan, PlanSection, RevisionOrigin, SectionRevision, SectionText
+from ..safety import db_int
 from . import CSRF_RESCUES, bp, services
 from .forms import BODY_MAX
 from .glossary import MAX_QUERY, find_concepts
@@ -147,7 +148,7 @@ def _int_or_400(value: str | None, *, required: bool) -> int | None:
             abort(400)
         return None
     try:
-        return int(value)
+        return db_int(value)
     except ValueError:
         abort(400)
 

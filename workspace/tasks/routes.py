@@ -260,7 +260,7 @@ def reassign(pair_id: int, task_id: int):
     if not form.validate():  # someone who is not (or no longer) a member of the pair
         return _board(task.pair, message=_("Only members of this pair can be assigned tasks."))
     services.assign(task, form.chosen(), current_user)
-    names = ", ".join(u.name for u in task.assignees) or _("nobody")
+    names = ", ".join(str(u.display_name) for u in task.assignees) or _("nobody")
     message = _("“%(title)s” is assigned to %(names)s.", title=task.title, names=names)
     return _done(task.pair, message, f"task-{task.id}")
 

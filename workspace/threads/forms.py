@@ -4,14 +4,13 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAre
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..attachments import AttachmentsField
-from ..forms import CheckboxesField, options
-from ..i18n import language_name
+from ..forms import CheckboxesField, language_options, options
 
 BODY_MAX = 20_000
 
 
 def _language_options(codes: list[str]):
-    return options((code, language_name(code)) for code in codes)
+    return language_options(codes)
 
 
 class PostForm(FlaskForm):

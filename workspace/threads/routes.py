@@ -22,6 +22,7 @@ from ..models import (
     SubscriptionState,
     Thread,
 )
+from ..safety import DB_INT_MAX, db_int
 from . import markdown, services
 from .forms import BulkModerationForm, EditForm, ModerationForm, ReplyForm, ThreadForm
 
@@ -168,7 +169,7 @@ def _reply_form(thread: Thread, formdata=None, quote: Post | None = None) -> Rep
     if formdata is None:
         form.language.data = thread.language if thread.language in codes else codes[0]
         if quote is not None:
-            author = quote.author.name if quote.author else _("Former member")
+            author = str(quote.author.display_name) if quote.author else _("Former member")
             form.body.data = markdown.quote(quote.body, author)
             form.reply_to.data = str(quote.id)
             form.language.data = quote.language if quote.language in codes else codes[0]
@@ -231,7 +232,7 @@ def reply(thread_id: int):
     form = _reply_form(thread, formdata=CombinedMultiDict((request.files, request.form)))
     if form.validate_on_submit():
         reply_to = None
-        if (form.reply_to.data or "").isdigit():
+        if (form.reply_to.data or "").isdigit() and int(form.reply_to.data) <= DB_INT_MAX:
             reply_to = db.session.get(Post, int(form.reply_to.data))
             if reply_to is None or reply_to.thread_id != thread.id:
                 reply_to = None
@@ -508,7 +509,8 @@ def moderation():
     )
     form.posts.choices = [(p.id, str(p.id)) for p in {*recent, *hidden_posts}]
     if request.method == "POST":
-        form.posts.choices = [(int(i), i) for i in request.form.getlist("posts") if i.isdigit()]
+        ids = request.form.getlist("posts", type=db_int)
+        form.posts.choices = [(i, str(i)) for i in ids if i > 0]
         if form.validate_on_submit():
             done = _bulk(form)
             db.session.commit()

@@ -14,9 +14,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import activity, attachments, db, policy
+from .. import activity, attachments, audit, db, policy
 from ..models import (
     ActivityKind,
+    AuditAction,
     Cluster,
     Membership,
     ModerationAction,
@@ -327,6 +328,14 @@ def _log(actor, action, thread, post, reason, author: User | None) -> None:
         ModerationAction(
             actor=actor, action=action, thread=thread, post=post, reason=reason.strip()
         )
+    )
+    target = f"post {post.id}" if post is not None else f"thread {thread.id}"
+    audit.record(
+        AuditAction.MODERATION,
+        actor=actor,
+        subject_user=author,
+        pair=thread.pair,
+        detail=f"{action.value} {target}: {reason.strip()}",
     )
     if author is not None and policy.can_see_thread(author, thread):
         notify(
