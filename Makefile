@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 LANGS := en fr nl it
 
-.PHONY: run test lint format i18n i18n-extract i18n-update i18n-compile migrate demo install install-dev clean
+.PHONY: run test lint format i18n i18n-extract i18n-update i18n-compile migrate demo install install-dev clean bench soak
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,3 +54,17 @@ i18n: i18n-update i18n-compile
 
 test: $(DEV_STAMP) lint i18n-compile
 	$(BIN)/pytest
+
+# Not part of `make test`: the pages against a bare Flask app under wrk, on SQLite and
+# PostgreSQL (tests/perf/bench.py). BENCH_DB=sqlite|postgresql picks one, BENCH_SCALE=small
+# makes a quick run; the synthetic data set is built once and cached.
+bench: i18n-compile
+	@command -v wrk >/dev/null 2>&1 || apt-get install -y wrk >/dev/null 2>&1 \
+		|| echo "wrk is not installed: the benchmark uses its Python load generator"
+	$(BIN)/python tests/perf/bench.py
+
+# Not part of `make test` either: it restarts the local PostgreSQL. 32 members read and write
+# through gunicorn (4 workers) on SQLite and PostgreSQL, with a worker killed and PostgreSQL
+# restarted under load (tests/perf/test_soak.py). SOAK_SECONDS=10 makes a quick run.
+soak: $(DEV_STAMP) i18n-compile
+	$(BIN)/pytest -p no:cacheprovider -s tests/perf/test_soak.py

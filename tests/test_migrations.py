@@ -10,6 +10,7 @@ from alembic.migration import MigrationContext
 from conftest import DATABASES, make_test_app, postgres_schema
 from workspace import migrations
 from workspace.models import Base
+from workspace.models.search import include_name
 
 
 @pytest.fixture(params=DATABASES)
@@ -34,7 +35,9 @@ def test_upgrade_from_empty_matches_the_models(empty_app):
     migrations.upgrade(empty_app)
     assert {t.name for t in Base.metadata.sorted_tables} <= _tables(empty_app)
     with empty_app.extensions["db_engine"].connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_name": include_name}
+        )
         diff = compare_metadata(context, Base.metadata)
     assert diff == [], "models and migrations have drifted apart: write a migration"
 

@@ -6,6 +6,7 @@ from flask.cli import AppGroup
 
 from . import migrations
 from .attachments import attachments_cli
+from .backup import backup_command, restore_command
 from .benchmarks.content import content_cli
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
@@ -42,6 +43,43 @@ def demo_load():
 
     summary = load()
     click.echo(summary)
+    _reindex_search()
+
+
+@demo_cli.command("synth")
+@click.option("--pairs", default=200, show_default=True, help="Pairs (8 to a cluster).")
+@click.option("--users", default=5000, show_default=True, help="Accounts, all roles.")
+@click.option("--posts", default=300_000, show_default=True, help="Posts in threads.")
+@click.option("--tasks", default=50_000, show_default=True, help="Tasks in task lists.")
+@click.option(
+    "--revisions", default=20_000, show_default=True, help="Action-plan section revisions."
+)
+@click.option("--seed", default=1, show_default=True, help="Same seed, same data.")
+def demo_synth(pairs: int, users: int, posts: int, tasks: int, revisions: int, seed: int):
+    """Make a synthetic programme at scale, for benchmarks (deterministic for a seed).
+
+    Only into a database without pairs. Accounts are synth-1@example.org (the coordinator,
+    an admin), synth-2… (consultants), then members; every one has the password
+    "synthetic-programme-2026".
+    """
+    from .demo.synth import Sizes, SynthError, synthesize
+
+    sizes = Sizes(
+        pairs=pairs, users=users, posts=posts, tasks=tasks, revisions=revisions, seed=seed
+    )
+    try:
+        synthesize(sizes, echo=click.echo)
+    except SynthError as error:
+        raise click.ClickException(str(error)) from error
+    _reindex_search()
+
+
+def _reindex_search():
+    """Bulk loads fire no ORM events: rebuild the search index at their end."""
+    from .search.routes import reindex
+
+    counts = reindex()
+    click.echo("Search index: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
 
 
 notify_cli = AppGroup("notify", help="Notification e-mails.")
@@ -64,3 +102,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(notify_cli)
     app.cli.add_command(content_cli)  # benchmarks and glossary: flask --app wsgi content load
     app.cli.add_command(attachments_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+    from .search.routes import search_cli
+
+    app.cli.add_command(search_cli)  # flask --app wsgi search reindex

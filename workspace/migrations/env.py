@@ -1,6 +1,7 @@
 from alembic import context
 
 from workspace.models import Base
+from workspace.models.search import include_name
 
 config = context.config
 engine = config.attributes["engine"]
@@ -11,6 +12,7 @@ with engine.connect() as connection:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters by copying
         compare_type=True,
+        include_name=include_name,  # not the search index's FTS5 tables
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -25,6 +25,7 @@ from .plans import (
     plan_action_key_factor,
 )
 from .privacy import AuditAction, AuditEntry, Consent
+from .search import SearchDocument, SearchKind
 from .tasks import Task, TaskList, TaskStatus, task_assignee
 from .threads import (
     ModerationAction,
@@ -76,6 +77,9 @@ __all__ = [
     "AuditAction",
     "AuditEntry",
     "Consent",
+    # search
+    "SearchDocument",
+    "SearchKind",
     # tasks
     "Task",
     "TaskList",
