@@ -94,7 +94,9 @@ def test_consent_given_and_withdrawn_with_the_keyboard(browser, live_server):
     axe.check(page, "consents after withdrawal")
     assert page.goto(f"/pairs/{pair_id}").status == 404
     with live_server.app.app_context():
-        (row,) = db.session.scalars(select(Consent)).all()
+        (row,) = db.session.scalars(
+            select(Consent).join(User).where(User.email == "amina.ngo@example.org")
+        ).all()
         assert row.withdrawn_at is not None
     context.close()
 
