@@ -43,6 +43,7 @@ from sqlalchemy.engine import URL, Engine
 
 from . import migrations
 from .attachments import _STORED_NAME
+from .models import Base
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -472,8 +473,11 @@ def check_revision(app: Flask, revision: str | None) -> None:
 
 
 def has_data(engine: Engine) -> bool:
+    """Whether any of our models' tables holds a row. Only the models' tables: a freshly
+    migrated database already has rows in others (SQLite FTS5 keeps its own bookkeeping)."""
     with engine.connect() as conn:
-        tables = [t for t in sa.inspect(conn).get_table_names() if t != "alembic_version"]
+        existing = set(sa.inspect(conn).get_table_names())
+        tables = [t.name for t in Base.metadata.sorted_tables if t.name in existing]
         return any(
             conn.exec_driver_sql(f'SELECT 1 FROM "{t}" LIMIT 1').first()  # noqa: S608 (inspected)
             is not None
