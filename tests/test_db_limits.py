@@ -11,11 +11,15 @@ import click
 import pytest
 import sqlalchemy as sa
 
-from conftest import make_test_app, make_user
+from conftest import DATABASES, make_test_app, make_user
 from workspace import config
 from workspace import db as database
 
 ROOT = Path(__file__).resolve().parent.parent
+# SQLite has no server that could drop a connection.
+ONLY_POSTGRESQL = pytest.mark.parametrize(
+    "database_url", [d for d in DATABASES if d != "sqlite"], indirect=True
+)
 LIMIT = 0.5  # seconds: DATABASE_STATEMENT_TIMEOUT for these tests
 
 
@@ -130,10 +134,9 @@ def test_a_request_blocked_by_a_lock_gets_a_clean_503_within_the_limit(limited_a
     assert request().status_code in (200, 404)
 
 
+@ONLY_POSTGRESQL
 def test_a_connection_dropped_by_the_server_is_replaced_unnoticed(limited_app, database_url):
     """As after a PostgreSQL restart: the pooled connection is dead; pre-ping replaces it."""
-    if database_url.startswith("sqlite"):
-        pytest.skip("SQLite has no server to drop the connection")
     client = limited_app.test_client()
     user = make_user("ana@example.org")
     with client.session_transaction() as s:
@@ -164,11 +167,10 @@ def _pooled_backends(engine) -> list[int]:
     return pids
 
 
+@ONLY_POSTGRESQL
 def test_a_transaction_whose_connection_died_ends_without_an_error(limited_app, database_url):
     """PostgreSQL restarting under a request: rolling back at the end of the request fails on
     the dead connection; the connection is thrown away and the answer stays the clean 503."""
-    if database_url.startswith("sqlite"):
-        pytest.skip("SQLite has no server to drop the connection")
     with limited_app.test_request_context("/"):
         database.session.execute(sa.text("SELECT 1"))  # a transaction is open
         pid = database.session.connection().connection.dbapi_connection.info.backend_pid
