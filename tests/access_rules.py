@@ -35,3 +35,17 @@ def admin_only(ok):
         return ok if role == "admin" else 403
 
     return expect
+
+
+def matrix_path(path, world) -> str:
+    """A matrix entry's path on ``world``: a function of the world, or a template whose
+    ``{pair}``, ``{other_pair}``, ``{org}``, ``{cluster}`` and ``{membership}`` are filled in."""
+    if callable(path):
+        return path(world)
+    return path.format(
+        pair=world.pair.id,
+        other_pair=world.other_pair.id,
+        org=world.pair.mentor_city.id,
+        cluster=world.cluster.id,
+        membership=world.pair.memberships[0].id,
+    )

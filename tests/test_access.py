@@ -20,6 +20,7 @@ from access_rules import (
     PAIR_MEMBERS,
     SIGNED_OUT,
     admin_only,
+    matrix_path,
     pair_scoped,
     public,
     signed_in,
@@ -299,16 +300,7 @@ def test_access(client, auth, world, endpoint, index, role):
     for area in AREAS:
         area.populate(world)
     auth.as_user(None if role == SIGNED_OUT else getattr(world, role))
-    if callable(path):
-        path = path(world)
-    else:
-        path = path.format(
-            pair=world.pair.id,
-            other_pair=world.other_pair.id,
-            org=world.pair.mentor_city.id,
-            cluster=world.cluster.id,
-            membership=world.pair.memberships[0].id,
-        )
+    path = matrix_path(path, world)
     for headers in ({}, {"HX-Request": "true"}):
         response = client.open(path, method=method, data=data, headers=headers)
         expected = expect(role)

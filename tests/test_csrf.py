@@ -7,6 +7,7 @@ the requests; its ``populate`` functions the objects they touch)."""
 
 import pytest
 import sqlalchemy as sa
+from access_rules import matrix_path
 from flask_wtf.csrf import generate_csrf
 from test_access import AREAS, MATRIX
 
@@ -41,15 +42,7 @@ def world(app):
 
 
 def url(path, world) -> str:
-    if callable(path):
-        return path(world)
-    return path.format(
-        pair=world.pair.id,
-        other_pair=world.other_pair.id,
-        org=world.pair.mentor_city.id,
-        cluster=world.cluster.id,
-        membership=world.pair.memberships[0].id,
-    )
+    return matrix_path(path, world)
 
 
 def snapshot() -> dict:

@@ -30,7 +30,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import pytest
 import sqlalchemy as sa
 import test_access
-from access_rules import SIGNED_OUT
+from access_rules import SIGNED_OUT, matrix_path
 from hostile_support import (
     EVALUATED,
     HX_MARK,
@@ -212,15 +212,7 @@ def person(world, role):
 
 
 def url_of(path, world) -> str:
-    if callable(path):
-        return path(world)
-    return path.format(
-        pair=world.pair.id,
-        other_pair=world.other_pair.id,
-        org=world.pair.mentor_city.id,
-        cluster=world.cluster.id,
-        membership=world.pair.memberships[0].id,
-    )
+    return matrix_path(path, world)
 
 
 def start_pages(world) -> list[str]:

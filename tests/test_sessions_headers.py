@@ -15,6 +15,7 @@ import re
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from access_rules import matrix_path
 from sqlalchemy import select
 from test_access import AREAS, MATRIX
 
@@ -332,15 +333,7 @@ def world(app):
 
 
 def _path(path, world) -> str:
-    if callable(path):
-        return path(world)
-    return path.format(
-        pair=world.pair.id,
-        other_pair=world.other_pair.id,
-        org=world.pair.mentor_city.id,
-        cluster=world.cluster.id,
-        membership=world.pair.memberships[0].id,
-    )
+    return matrix_path(path, world)
 
 
 def matrix_gets(world):
