@@ -11,6 +11,7 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from . import db
 from .models import Membership, Pair, PlanStatus, Role, Side, User, cluster_consultant
@@ -38,25 +39,49 @@ NOBODY = Standing()
 
 
 def standing(user, pair: Pair) -> Standing:
-    """The user's standing in the pair, looked up once per request."""
+    """The user's standing in the pair, looked up once per request (one statement)."""
     if user is None or not user.is_authenticated:
         return NOBODY
-    cache = db.cache().setdefault("standings", {})
     key = (user.id, pair.id)
+    cache = db.cache().setdefault("standings", {})
     if key not in cache:
-        membership = db.session.execute(
-            select(Membership.role, Membership.side).where(
-                Membership.user_id == user.id, Membership.pair_id == pair.id
-            )
-        ).first()
-        consults = pair.cluster_id is not None and pair.cluster_id in consulted_cluster_ids(user)
-        cache[key] = Standing(
-            is_admin=user.is_admin,
-            is_consultant=consults,
-            role=membership.role if membership else None,
-            side=membership.side if membership else None,
-        )
+        role, side, consults = db.session.execute(
+            select(*pair_standing_columns(user.id, pair.id, pair.cluster_id))
+        ).one()
+        remember_pair_standing(user, pair.id, role, side, consults)
     return cache[key]
+
+
+def pair_standing_columns(user_id, pair_id, cluster_id) -> tuple:
+    """What ``standing`` looks up, as SQL expressions (the arguments may be columns), so a
+    route can select them with the object they concern: the member's role and side (one
+    membership per user and pair) and whether they consult the pair's cluster."""
+    member = (Membership.user_id == user_id) & (Membership.pair_id == pair_id)
+    return (
+        select(Membership.role).where(member).scalar_subquery(),
+        select(Membership.side).where(member).scalar_subquery(),
+        _consults(user_id, cluster_id),
+    )
+
+
+def remember_pair_standing(user, pair_id: int, role, side, consults) -> None:
+    """Keeps what ``pair_standing_columns`` selected as the request's answer."""
+    db.cache().setdefault("standings", {})[(user.id, pair_id)] = Standing(
+        is_admin=user.is_admin,
+        is_consultant=bool(consults),
+        role=Role(role) if role is not None else None,
+        side=Side(side) if side is not None else None,
+    )
+
+
+def _consults(user_id, cluster_id):
+    return (
+        select(cluster_consultant.c.cluster_id)
+        .where(
+            cluster_consultant.c.user_id == user_id, cluster_consultant.c.cluster_id == cluster_id
+        )
+        .exists()
+    )
 
 
 def consulted_cluster_ids(user) -> frozenset[int]:
@@ -136,25 +161,36 @@ def cluster_standing(user, cluster_id: int) -> tuple[bool, bool]:
     """(moderates the cluster, is a core member of one of its pairs), looked up once."""
     if user is None or not user.is_authenticated:
         return False, False
-    cache = db.cache().setdefault("cluster_standings", {})
     key = (user.id, cluster_id)
+    cache = db.cache().setdefault("cluster_standings", {})
     if key not in cache:
-        moderates = user.is_admin or cluster_id in consulted_cluster_ids(user)
-        core_member = (
-            db.session.scalar(
-                select(Membership.id)
-                .join(Pair, Pair.id == Membership.pair_id)
-                .where(
-                    Membership.user_id == user.id,
-                    Pair.cluster_id == cluster_id,
-                    Membership.role != Role.NETWORK,
-                )
-                .limit(1)
-            )
-            is not None
-        )
-        cache[key] = (moderates, core_member)
+        consults, core_member = db.session.execute(
+            select(*cluster_standing_columns(user.id, cluster_id))
+        ).one()
+        remember_cluster_standing(user, cluster_id, consults, core_member)
     return cache[key]
+
+
+def cluster_standing_columns(user_id, cluster_id) -> tuple:
+    """What ``cluster_standing`` looks up, as SQL expressions (see pair_standing_columns)."""
+    core_member = (
+        select(Membership.id)
+        .join(Pair, Pair.id == Membership.pair_id)
+        .where(
+            Membership.user_id == user_id,
+            Pair.cluster_id == cluster_id,
+            Membership.role != Role.NETWORK,
+        )
+        .exists()
+    )
+    return _consults(user_id, cluster_id), core_member
+
+
+def remember_cluster_standing(user, cluster_id: int, consults, core_member) -> None:
+    db.cache().setdefault("cluster_standings", {})[(user.id, cluster_id)] = (
+        user.is_admin or bool(consults),
+        bool(core_member),
+    )
 
 
 def can_see_thread(user, thread) -> bool:
@@ -192,22 +228,51 @@ def can_read_thread(user, thread) -> bool:
     return not thread.hidden or thread.created_by_id == user.id or can_moderate_thread(user, thread)
 
 
-def can_read_post(user, post) -> bool:
-    """The same for one hidden post (and its history): its author and the moderators."""
-    thread = post.thread
-    return can_read_thread(user, thread) and (
-        not post.hidden or post.author_id == user.id or can_moderate_thread(user, thread)
+@dataclass(frozen=True)
+class PostRights:
+    """What one user may do with the posts of one thread: the thread's answers are decided
+    once, so a page of fifty posts asks only about each post itself."""
+
+    user_id: int | None = None
+    sees_thread: bool = False
+    reads_thread: bool = False
+    moderates: bool = False
+    replies: bool = False
+
+    def reads(self, post) -> bool:
+        """A hidden post (and its history) stays readable for its author and moderators."""
+        return self.reads_thread and (
+            not post.hidden or post.author_id == self.user_id or self.moderates
+        )
+
+    def edits(self, post) -> bool:
+        """Authors edit and delete their own posts, while they can still see the thread."""
+        return (
+            self.sees_thread
+            and self.user_id is not None
+            and post.author_id == self.user_id
+            and post.deleted_at is None
+        )
+
+
+def post_rights(user, thread) -> PostRights:
+    if user is None or not user.is_authenticated or not can_see_thread(user, thread):
+        return PostRights()
+    return PostRights(
+        user_id=user.id,
+        sees_thread=True,
+        reads_thread=can_read_thread(user, thread),
+        moderates=can_moderate_thread(user, thread),
+        replies=can_reply(user, thread),
     )
+
+
+def can_read_post(user, post) -> bool:
+    return post_rights(user, post.thread).reads(post)
 
 
 def can_edit_post(user, post) -> bool:
-    """Authors edit and delete their own posts, while they can still see the thread."""
-    return (
-        user.is_authenticated
-        and post.author_id == user.id
-        and post.deleted_at is None
-        and can_see_thread(user, post.thread)
-    )
+    return post_rights(user, post.thread).edits(post)
 
 
 # Tasks and events -----------------------------------------------------------------------
@@ -397,7 +462,10 @@ def searchable_documents(user):
 
 def pair_or_404(pair_id: int, may=None) -> Pair:
     """Load the pair the URL names; 404 unless the user sees it, 403 without the right."""
-    pair = db.session.get(Pair, pair_id)
+    # With both cities: every pair page names the pair (Pair.name).
+    pair = db.session.get(
+        Pair, pair_id, options=[joinedload(Pair.mentor_city), joinedload(Pair.mentee_city)]
+    )
     if pair is None or not can_see_pair(current_user, pair):
         abort(404)
     if may is not None and not may(current_user, pair):

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, render_template
+from flask import current_app, render_template, session
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -24,6 +24,7 @@ from ..models import (
     utcnow,
 )
 from ..models.invitation import hash_token, new_token
+from ..safety import DB_INT_MAX
 
 MIN_PASSWORD_LENGTH = 12
 _hasher = PasswordHasher()
@@ -81,12 +82,22 @@ def authenticate(email: str, password: str) -> User | None:
 def load_user(cookie_id: str) -> User | None:
     """Flask-Login's loader: the cookie holds "id:session_token"; an old token is refused."""
     user_id, _sep, token = cookie_id.partition(":")
-    if not user_id.isdigit() or not token:
+    if not user_id.isdigit() or not token or int(user_id) > DB_INT_MAX:
         return None
     user = db.session.get(User, int(user_id))
     if user is None or user.session_token != token or user.erased_at is not None:
         return None
     return user
+
+
+def session_user_id() -> int | None:
+    """The account the signed session cookie names, without loading it, so a route can load
+    it together with what it needs (the live poll); ``load_user`` still decides whether the
+    session is valid, from the identity map then."""
+    user_id, _sep, token = str(session.get("_user_id", "")).partition(":")
+    if not user_id.isdigit() or not token or int(user_id) > DB_INT_MAX:
+        return None
+    return int(user_id)
 
 
 def set_password(user: User, password: str) -> None:

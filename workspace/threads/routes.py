@@ -3,7 +3,16 @@ reading, live polling and moderation. Every view decides access through ``policy
 
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    request,
+    url_for,
+)
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -12,6 +21,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import CombinedMultiDict
 
 from .. import attachments, db, policy
+from ..auth.services import session_user_id
 from ..htmx import render, wants_fragment
 from ..models import (
     Cluster,
@@ -194,6 +204,7 @@ def _show(thread: Thread, form: ReplyForm | None = None, posted: Post | None = N
                 quote = None
         form = _reply_form(thread, quote=quote)
     last_read = subscription.last_read_post_id if subscription else 0
+    rights = policy.post_rights(current_user, thread)
     shown_last = page.posts[-1].id if page.posts else 0
     return render(
         "threads/show.html",
@@ -204,9 +215,9 @@ def _show(thread: Thread, form: ReplyForm | None = None, posted: Post | None = N
         subscription=subscription,
         last_read=last_read,
         mark_read_up_to=shown_last if shown_last > last_read else None,
-        moderates=policy.can_moderate_thread(current_user, thread),
-        sees_content=policy.can_read_thread(current_user, thread),
-        sees_post=lambda post: policy.can_read_post(current_user, post),
+        rights=rights,
+        moderates=rights.moderates,
+        sees_content=rights.reads_thread,
         form=form,
         posted=posted,
         mentionable=[u for u in services.mentionable(thread) if u.id != current_user.id],
@@ -257,12 +268,16 @@ def post_version(post: Post) -> str:
 
 
 @bp.get("/threads/<int:thread_id>/poll")
-@login_required
 def poll(thread_id: int):
     """New posts after ?after=; when the thread's change count is no longer ?changes=, also
     the shown posts from ?first= again and the thread's status, to replace them in place.
-    304 when the thread row says nothing changed: one lookup by primary key."""
-    thread = thread_or_404(thread_id)
+    304 when the thread row says nothing changed: one statement by primary keys, which also
+    loads the signed-in account and its standing (hence no ``login_required`` before it)."""
+    thread, _account = services.thread_for_poll(thread_id, session_user_id())
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if thread is None or not policy.can_see_thread(current_user, thread):
+        abort(404)
     after = request.args.get("after", default=0, type=int)
     first = request.args.get("first", default=after, type=int)
     etag = (
@@ -272,11 +287,8 @@ def poll(thread_id: int):
     if request.if_none_match.contains_weak(etag):
         response = make_response("", 304)
     else:
-        posts = (
-            services.posts_after(thread, after)
-            if policy.can_read_thread(current_user, thread)
-            else []
-        )
+        rights = policy.post_rights(current_user, thread)
+        posts = services.posts_after(thread, after) if rights.reads_thread else []
         # The page's own posts again, as the viewer may now see them (a hidden thread's
         # posts turn into placeholders for those who may no longer read it).
         changed = None
@@ -291,8 +303,7 @@ def poll(thread_id: int):
             changed_posts=changed,
             poll_after=newest,
             poll_first=first,
-            moderates=policy.can_moderate_thread(current_user, thread),
-            sees_post=lambda post: policy.can_read_post(current_user, post),
+            rights=rights,
             mark_read_up_to=newest if posts else None,
         )
         response = make_response(body, 200, headers)

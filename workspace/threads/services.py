@@ -8,11 +8,12 @@ the route.
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from .. import activity, attachments, audit, db, policy
 from ..models import (
@@ -429,6 +430,46 @@ class PostPage:
     @property
     def is_latest(self) -> bool:
         return self.newer is None
+
+
+@cache
+def _poll_statement():
+    # Built once: composing it costs more than running it, and the poll runs every 5 s.
+    user_id = bindparam("user_id")
+    return (
+        select(
+            Thread,
+            Pair,
+            User,
+            *policy.pair_standing_columns(user_id, Thread.pair_id, Pair.cluster_id),
+            *policy.cluster_standing_columns(user_id, Thread.cluster_id),
+        )
+        .outerjoin(Pair, Pair.id == Thread.pair_id)
+        .join(User, User.id == user_id)
+        .where(Thread.id == bindparam("thread_id"))
+        .options(contains_eager(Thread.pair))
+    )
+
+
+def thread_for_poll(thread_id: int, user_id: int | None) -> tuple[Thread | None, User | None]:
+    """The live poll's one statement, by primary keys: the thread, its pair, the signed-in
+    account and the account's standing toward the thread. The account waits in the identity
+    map for Flask-Login's loader (which still checks the session token; the caller holds it
+    until then, as the map keeps objects only while they are referenced), the standing in
+    the policy's cache: the access check and a 304 need nothing more."""
+    if user_id is None:
+        return None, None
+    row = db.session.execute(
+        _poll_statement(), {"thread_id": thread_id, "user_id": user_id}
+    ).first()
+    if row is None:
+        return None, None
+    thread, _pair, user, role, side, consults_pair, consults_cluster, core_member = row
+    if thread.pair_id is not None:
+        policy.remember_pair_standing(user, thread.pair_id, role, side, consults_pair)
+    else:
+        policy.remember_cluster_standing(user, thread.cluster_id, consults_cluster, core_member)
+    return thread, user
 
 
 def post_page(thread: Thread, after: int | None = None, before: int | None = None) -> PostPage:
