@@ -85,28 +85,37 @@ def country_name(code: str) -> str:
     return get_locale().territories.get(code, code)
 
 
-def template_gettext() -> dict:
-    """``_``, ``gettext`` and ``ngettext`` for templates, bound to this request's catalogue
-    once. Flask-Babel's own callables look the catalogue up again for every string, through
-    a dozen context lookups each; a page has a few hundred strings. Same behaviour as
-    Jinja's newstyle gettext: escaped under autoescape, always %-formatted."""
-    catalogue = get_translations()
-    lookup, plural_lookup = catalogue.ugettext, catalogue.ungettext
+def template_helpers() -> dict:
+    """``_``, ``gettext``, ``ngettext`` and ``format_when`` for templates, bound to this
+    request's catalogue, locale and zone once. Flask-Babel's own callables look them up
+    again for every string, through a dozen context lookups each, and a page has hundreds.
+    Same behaviour as Jinja's newstyle gettext: escaped under autoescape, always %-formatted.
+    (Macros imported without context use the global, unbound ones: same answers.)"""
+    bound: dict = {}  # looked up at first use: a template may render without a request
+
+    def catalogue():
+        if not bound:
+            bound.update(catalogue=get_translations(), locale=str(get_locale()))
+            bound["zone"] = get_timezone()
+        return bound["catalogue"]
 
     @pass_context
     def gettext(context, string, **variables):
-        text = lookup(string)
+        text = catalogue().ugettext(string)
         # The catalogue is ours, trusted as Jinja trusts it; the variables are escaped.
         return (Markup(text) if context.eval_ctx.autoescape else text) % variables  # noqa: S704
 
     @pass_context
     def ngettext(context, singular, plural, num, **variables):
         variables.setdefault("num", num)
-        text = plural_lookup(singular, plural, num)
-        # The catalogue is ours, trusted as Jinja trusts it; the variables are escaped.
+        text = catalogue().ungettext(singular, plural, num)
         return (Markup(text) if context.eval_ctx.autoescape else text) % variables  # noqa: S704
 
-    return {"gettext": gettext, "ngettext": ngettext}
+    def format_when(moment) -> str:
+        catalogue()
+        return _format_when(moment, bound["locale"], bound["zone"])
+
+    return {"gettext": gettext, "ngettext": ngettext, "format_when": format_when}
 
 
 def init_app(app: Flask, translations: Path) -> None:
@@ -123,4 +132,4 @@ def init_app(app: Flask, translations: Path) -> None:
         now_utc=utcnow,
     )
     app.jinja_env.filters["format_number"] = format_number
-    app.context_processor(template_gettext)
+    app.context_processor(template_helpers)

@@ -222,7 +222,6 @@ def _show(thread: Thread, form: ReplyForm | None = None, posted: Post | None = N
         posted=posted,
         mentionable=[u for u in services.mentionable(thread) if u.id != current_user.id],
         handle=services.handle,
-        moderation_form=ModerationForm(formdata=None),
     )
 
 

@@ -472,19 +472,27 @@ def thread_for_poll(thread_id: int, user_id: int | None) -> tuple[Thread | None,
     return thread, user
 
 
+@cache
+def _shown_post_loads() -> tuple:
+    """What a shown post needs, in the same query (attachments in one more): of its author
+    and the author it replies to only what names them (not hashes, addresses, settings),
+    of its revision only the HTML. Built once: loader options cost to compose."""
+
+    def names(author):
+        return author.load_only(User.name, User.erased_at)
+
+    return (
+        names(joinedload(Post.author)),
+        joinedload(Post.current_revision).load_only(PostRevision.body_html),
+        names(joinedload(Post.reply_to).load_only(Post.author_id).joinedload(Post.author)),
+        selectinload(Post.attachments),
+    )
+
+
 def post_page(thread: Thread, after: int | None = None, before: int | None = None) -> PostPage:
     """One page of posts, oldest first, by keyset on the id: the first page, the page after
     a post, or the page before one. One query (plus one per eager-loaded relation)."""
-    query = (
-        select(Post)
-        .where(Post.thread_id == thread.id)
-        .options(
-            joinedload(Post.author),
-            joinedload(Post.current_revision),
-            joinedload(Post.reply_to).joinedload(Post.author),
-            selectinload(Post.attachments),
-        )
-    )
+    query = select(Post).where(Post.thread_id == thread.id).options(*_shown_post_loads())
     if before is not None:
         rows = list(
             db.session.scalars(
@@ -518,12 +526,7 @@ def posts_between(thread: Thread, first: int, last: int) -> list[Post]:
     rows = db.session.scalars(
         select(Post)
         .where(Post.thread_id == thread.id, Post.id >= first, Post.id <= last)
-        .options(
-            joinedload(Post.author),
-            joinedload(Post.current_revision),
-            joinedload(Post.reply_to).joinedload(Post.author),
-            selectinload(Post.attachments),
-        )
+        .options(*_shown_post_loads())
         .order_by(Post.id.desc())
         .limit(2 * POSTS_PER_PAGE)
     )
