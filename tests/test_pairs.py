@@ -51,7 +51,7 @@ def test_pages_run_a_fixed_number_of_queries(app, client, auth, world, session):
     session.commit()
     with count_queries(app) as many:
         client.get(f"/pairs/{world.pair.id}")
-    assert len(few) == len(many) <= 9
+    assert len(few) == len(many) <= 6
 
     for i in range(5):
         add_member(make_pair(f"More{i}", f"Other{i}"), world.mentor, Role.MENTOR)

@@ -22,8 +22,10 @@ def home():
 @bp.get("/pairs/<int:pair_id>")
 @login_required
 def overview(pair_id: int):
-    policy.pair_or_404(pair_id)
-    pair = services.pair_with_people(pair_id)
+    # Loaded with everything it shows first and held, so the access check finds it in the
+    # session (which keeps objects only while they are referenced) instead of loading it again.
+    _shown = services.pair_with_people(pair_id)
+    pair = policy.pair_or_404(pair_id)
     return render_page(
         "pairs/overview.html",
         pair=pair,

@@ -2,7 +2,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import db
-from ..models import Invitation, Membership, Pair, User, cluster_consultant, utcnow
+from ..models import Cluster, Invitation, Membership, Pair, User, cluster_consultant, utcnow
 
 _PAIR_HEADER = (
     joinedload(Pair.mentor_city),
@@ -33,11 +33,14 @@ def pairs_of(user: User) -> list[tuple[Pair, Membership | None, bool]]:
 
 
 def pair_with_people(pair_id: int) -> Pair | None:
+    """The pair with what its overview shows: organisations, cluster and consultants, and
+    the members with their organisations (three queries)."""
     return db.session.scalar(
         select(Pair)
         .where(Pair.id == pair_id)
         .options(
             *_PAIR_HEADER,
+            joinedload(Pair.cluster).selectinload(Cluster.consultants),
             selectinload(Pair.memberships).joinedload(Membership.user),
             selectinload(Pair.memberships).joinedload(Membership.organisation),
         )
