@@ -101,21 +101,28 @@ def template_helpers() -> dict:
 
     @pass_context
     def gettext(context, string, **variables):
-        text = catalogue().ugettext(string)
-        # The catalogue is ours, trusted as Jinja trusts it; the variables are escaped.
-        return (Markup(text) if context.eval_ctx.autoescape else text) % variables  # noqa: S704
+        return _formatted(context, catalogue().ugettext(string), variables)
 
     @pass_context
     def ngettext(context, singular, plural, num, **variables):
         variables.setdefault("num", num)
-        text = catalogue().ungettext(singular, plural, num)
-        return (Markup(text) if context.eval_ctx.autoescape else text) % variables  # noqa: S704
+        return _formatted(context, catalogue().ungettext(singular, plural, num), variables)
 
     def format_when(moment) -> str:
         catalogue()
         return _format_when(moment, bound["locale"], bound["zone"])
 
-    return {"gettext": gettext, "ngettext": ngettext, "format_when": format_when}
+    # "_" too: Jinja's own "_" is an alias that looks "gettext" up again on every call.
+    return {"_": gettext, "gettext": gettext, "ngettext": ngettext, "format_when": format_when}
+
+
+def _formatted(context, text: str, variables: dict):
+    # The catalogue is ours, trusted as Jinja trusts it; the variables are escaped. Without
+    # variables and without "%" the %-formatting would change nothing ("%%" must still
+    # become "%"), so it is skipped.
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704
+    return text % variables if variables or "%" in text else text
 
 
 def init_app(app: Flask, translations: Path) -> None:
