@@ -58,6 +58,15 @@ MATRIX = {
             pair_scoped(404, CORE),
         ),
     ],
+    "tasks.todo": [
+        (
+            "GET",
+            _pair(lambda w: f"/lists/{w.task_list.id}/todo"),
+            None,
+            pair_scoped(200, CORE | PAIR_MEMBERS),
+        ),
+        ("GET", _pair(lambda w: f"/lists/{w.other_task_list.id}/todo"), None, signed_in(404)),
+    ],
     "tasks.done": [
         (
             "GET",
@@ -94,6 +103,7 @@ MATRIX = {
         ),
     ],
     "tasks.reassign": [
+        ("GET", _pair(lambda w: f"/{w.task.id}/assignees"), None, pair_scoped(200, CORE)),
         (
             "POST",
             _pair(lambda w: f"/{w.task.id}/assignees"),

@@ -379,9 +379,10 @@ def test_board_query_count_does_not_grow_with_tasks(client, auth, world, app):
     assert len(db.session.scalars(select(Task)).all()) == 500
     assert queries() == small
     page = client.get(tasks_page(world.pair.id)).text
-    # 2 lists of 5, 2 of 245 tasks: open ones all shown, done ones at most DONE_SHOWN per list
+    # 2 lists of 5, 2 of 245 tasks: open ones a page (TASK_PAGE) per list, done ones at most
+    # DONE_SHOWN per list
     assert page.count("task task--done") == 2 * 2 + 2 * services.DONE_SHOWN
-    assert page.count("task task--open") == 2 * 3 + 2 * 123
+    assert page.count("task task--open") == 2 * 3 + 2 * services.TASK_PAGE
     assert "Show all 122 done tasks" in page
 
 
@@ -692,3 +693,118 @@ def test_moving_an_open_task_passes_over_done_ones(client, auth, world):
     open_order = [t.id for t in db.session.get(TaskList, task_list.id).tasks if not t.is_done]
     assert open_order == [b.id, a.id]
     assert not services.move(db.session.get(Task, b.id), -1)
+
+
+def _open_list(world, todo=47, done=3):
+    """A list with ``todo`` open tasks (positions unlike their ids) and a few done ones."""
+    task_list = services.create_list(world.pair, "Open list", world.mentor)
+    tasks = []
+    for i in range(todo + done):
+        task = Task(
+            task_list=task_list,
+            pair_id=world.pair.id,
+            title=f"Open {i}",
+            position=(i * 7) % (todo + done) // 2,  # ties on position: the id breaks them
+        )
+        if i >= todo:
+            task.status = TaskStatus.DONE
+            task.completed_at = datetime(2022, 1, 1, tzinfo=UTC) + timedelta(hours=i)
+        elif i % 3 == 0:
+            task.status = TaskStatus.IN_PROGRESS
+        db.session.add(task)
+        tasks.append(task)
+    db.session.commit()
+    expected = [t.id for t in sorted(tasks[:todo], key=lambda t: (t.position, t.id))]
+    return task_list, expected
+
+
+def _ids(html, done=False):
+    """The ids of the tasks shown, to do (or done)."""
+    return [
+        int(m.group(1))
+        for m in re.finditer(r'id="task-(\d+)" class="task task--(\w+)', html)
+        if (m.group(2) == "done") is done
+    ]
+
+
+def _next(html):
+    found = re.search(r'href="([^"]+)" rel="next"', html)
+    return found and found.group(1).replace("&amp;", "&")
+
+
+def test_the_board_pages_open_tasks_by_keyset(client, auth, world):
+    task_list, expected = _open_list(world)
+    auth.as_user(world.mentee)
+    board = client.get(tasks_page(world.pair.id)).text
+    assert _ids(board) == expected[: services.TASK_PAGE]
+    assert len(_ids(board, done=True)) == 3  # the done ones still fold as before
+    url = f"/pairs/{world.pair.id}/tasks/lists/{task_list.id}/todo"
+    more = _next(board)
+    assert more == f"{url}?after={expected[services.TASK_PAGE - 1]}"
+    assert f'hx-get="{more.replace("&", "&amp;")}"' in board  # appended in place with htmx
+    # the last row of a page that has more after it can still move down
+    last = expected[services.TASK_PAGE - 1]
+    assert f'id="task-{last}-down" class="button button--small button--secondary">' in board
+    # With htmx: just the next rows, and the link to the ones after them.
+    seen = _ids(board)
+    while more:
+        fragment = client.get(more, headers=HX)
+        assert fragment.status_code == 200 and "<html" not in fragment.text
+        assert "Vary" in fragment.headers and 'id="task-poll"' not in fragment.text
+        rows = _ids(fragment.text)
+        assert 0 < len(rows) <= services.TASK_PAGE
+        seen += rows
+        more = _next(fragment.text)
+    assert seen == expected  # none twice, none left out, in order
+    assert (
+        f'id="task-{expected[-1]}-down" class="button button--small button--secondary" aria-disabled'
+        in fragment.text
+    )
+    # Without JavaScript: the same pages, each a whole page.
+    seen, more = [], f"{url}"
+    while more:
+        page = client.get(more)
+        assert page.status_code == 200 and "<html" in page.text
+        assert 'id="task-poll"' not in page.text and "hx-disable" in page.text
+        seen += _ids(page.text)
+        assert _ids(page.text, done=True) == []
+        more = _next(page.text)
+    assert seen == expected
+    assert client.get(f"{url}?after=999999").status_code == 404
+
+
+def test_a_page_of_open_tasks_takes_a_fixed_number_of_queries(client, auth, world, app):
+    auth.as_user(world.mentor)
+    small, _ = _open_list(world, todo=3, done=1)
+    big, expected = _open_list(world, todo=120, done=10)
+
+    def queries(url):
+        client.get(url, headers=HX)  # warm-up
+        with count_queries(app) as statements:
+            assert client.get(url, headers=HX).status_code == 200
+        return len(statements)
+
+    base = f"/pairs/{world.pair.id}/tasks/lists"
+    first = queries(f"{base}/{small.id}/todo")
+    assert queries(f"{base}/{big.id}/todo") == first
+    assert queries(f"{base}/{big.id}/todo?after={expected[50]}") == first + 1  # the mark
+
+
+def test_reassign_panel_is_loaded_when_opened(client, auth, world, board):
+    todo, first, _ = board
+    auth.as_user(world.mentor)
+    page = client.get(tasks_page(world.pair.id)).text
+    url = f"/pairs/{world.pair.id}/tasks/{first.id}/assignees"
+    # the board carries no checkboxes per task: the panel asks for them when opened
+    assert f'hx-get="{url}" hx-trigger="toggle once"' in page
+    assert f'id="task-{first.id}-who-' not in page
+    fragment = client.get(url, headers=HX)
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    assert f'id="task-{first.id}-who-{world.mentee.id}" name="assignees"' in fragment.text
+    assert f'value="{world.mentee.id}" checked' in fragment.text
+    assert f'hx-post="{url}"' in fragment.text
+    whole = client.get(url)  # without JavaScript, the link in the panel leads here
+    assert whole.status_code == 200 and "<html" in whole.text and "hx-post" not in whole.text
+    response = client.post(url, data={"assignees": [str(world.partner.id)]})
+    assert response.status_code == 303
+    assert [u.id for u in db.session.get(Task, first.id).assignees] == [world.partner.id]

@@ -40,18 +40,35 @@ document.addEventListener("htmx:beforeRequest", (event) => {
 
 // Where focus should land if the focused control disappears or ends up hidden in a closed
 // panel: the panel's summary, else the heading of its list.
+// After "next page" appended a list's next tasks in place of its link: the first new one.
 let focusFallback = [];
+let firstNew = null;
 document.addEventListener("htmx:beforeSwap", (event) => {
   const active = document.activeElement;
   const region = event.detail.target;
   focusFallback = [];
+  firstNew = null;
   if (!active || !region || !region.contains(active)) return;
+  const more = active.closest(".tasks__more");
+  if (more) {
+    firstNew = { list: more.parentElement, after: more.previousElementSibling };
+    return;
+  }
   const summary = active.closest("details")?.querySelector("summary[id]");
   if (summary) focusFallback.push(summary.id);
   const heading = active.closest("section")?.querySelector("h2[id]");
   if (heading) focusFallback.push(heading.id);
 });
 document.addEventListener("htmx:afterSettle", () => {
+  if (firstNew) {
+    const row = firstNew.after ? firstNew.after.nextElementSibling : firstNew.list.firstElementChild;
+    firstNew = null;
+    const control = row && row.querySelector("button, a[href], summary");
+    if (control) {
+      control.focus({ preventScroll: false });
+      return;
+    }
+  }
   const active = document.activeElement;
   const lost = !active || active === document.body || active.offsetParent === null;
   if (lost) {

@@ -52,3 +52,31 @@ def test_another_persons_change_appears_without_reload(page, browser, sign_in, t
         task_list.touch()
         db.session.commit()
     expect(page.get_by_role("heading", name="Renamed by a colleague")).to_be_visible(timeout=12_000)
+
+
+def test_next_page_of_a_list_and_the_reassign_panel(page, sign_in, tasks, live_server):
+    """ "Next page" appends a list's next tasks in place; "Reassign" loads its form."""
+    from workspace.tasks import services
+
+    pair_id, task_id = tasks
+    with live_server.app.app_context():
+        task_list = db.session.get(Task, task_id).task_list
+        for i in range(services.TASK_PAGE + 3):
+            db.session.add(
+                Task(task_list=task_list, pair_id=pair_id, title=f"Extra {i}", position=1000 + i)
+            )
+        db.session.commit()
+        list_id = task_list.id
+    sign_in("mentor-fuenlabrada")
+    page.goto(f"/pairs/{pair_id}/tasks")
+    last = f"Extra {services.TASK_PAGE + 2}"
+    expect(page.locator(".task__title", has_text=last)).to_have_count(0)
+    more = page.locator(f"#list-{list_id}-next a")
+    more.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".task__title", has_text=last)).to_be_visible()
+    expect(page.locator(f"#list-{list_id}-next")).to_have_count(0)
+    assert page.url.endswith(f"/pairs/{pair_id}/tasks")  # appended, not navigated
+    expect(page.locator(f"#list-{list_id} .tasks .task button:focus")).to_have_count(1)
+    page.locator(f"#task-{task_id}-reassign").click()
+    expect(page.locator(f"#task-{task_id} input[type=checkbox]").first).to_be_visible()

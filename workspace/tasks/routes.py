@@ -1,5 +1,6 @@
 """Task lists of a pair (inline with htmx, and with plain forms), and "my work"."""
 
+from babel import dates as babel_dates
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask import render_template as render_page
 from flask_babel import get_locale
@@ -56,33 +57,79 @@ def _etag(pair: Pair) -> str:
     )
 
 
+# What every task row needs, worked out once per page rather than once per row: a url_for
+# per row and action, or a gettext or date format per row, would cost more than the rest.
+_SLOT = 999_999_999
+
+
+def _url_prefix(endpoint: str, **values) -> str:
+    """What comes before the id in the URL of ``endpoint``: a task's URL (``tasks.edit``)
+    is the prefix and its id, its actions (status, move, assignees, delete) are paths
+    under it; and the same for a list (``tasks.rename_list``)."""
+    url = url_for(endpoint, **values, **{"task_id" if "list" not in endpoint else "list_id": _SLOT})
+    return url[: -len(str(_SLOT))]
+
+
+def _label(rows) -> None:
+    """The rows' due-date and assignee labels: each sentence translated once, each distinct
+    date and set of names formatted once."""
+    locale = get_locale()
+    due = _("Due %(date)s", date="%(date)s")
+    assigned = _("Assigned to %(names)s", names="%(names)s")
+    nobody = _("Not assigned")
+    dates: dict = {}
+    names: dict = {}
+    for row in rows:
+        if row.due_on is not None:
+            if (label := dates.get(row.due_on)) is None:
+                label = dates[row.due_on] = due % {
+                    "date": babel_dates.format_date(row.due_on, "medium", locale=locale)
+                }
+            row.due_label = label
+        if row.assignees:
+            key = tuple(u.id for u in row.assignees)
+            if (label := names.get(key)) is None:
+                joined = ", ".join(str(u.display_name) for u in row.assignees)
+                label = names[key] = assigned % {"names": joined}
+            row.assigned_label = label
+        else:
+            row.assigned_label = nobody
+
+
+def _rows_context(pair: Pair) -> dict:
+    """What the ``task_items`` block needs besides its rows."""
+    return {
+        "pair": pair,
+        "manage": policy.can_manage_tasks(current_user, pair),
+        "today": services.today(),
+        "statuses": {status: str(label) for status, label in STATUSES.items()},
+        "task_url": _url_prefix("tasks.edit", pair_id=pair.id),
+    }
+
+
 def _board(pair: Pair, *, task_forms=None, list_form=None, rename_forms=None, message=None):
     """The task page, or to htmx its ``task_board`` block."""
     members = services.members(pair)
     lists = services.board(pair)
     columns = services.columns(pair, lists)
+    _label(row for column in columns for row in (*column.tasks, *column.done))
     etag = _etag(pair)
-    task_forms = task_forms or {}
-    for task_list in lists:
-        if task_list.id not in task_forms:
-            task_forms[task_list.id] = TaskForm(
-                members, formdata=None, prefix=f"list{task_list.id}"
-            )
     body, headers = render(
         "tasks/index.html",
         "task_board",
-        pair=pair,
         columns=columns,
-        members=members,
-        today=services.today(),
-        task_forms=task_forms,
+        task_forms=task_forms or {},
+        blank_task_form=TaskForm(members, formdata=None, prefix=f"list{_SLOT}"),
+        slot=str(_SLOT),
         list_form=list_form or ListForm(formdata=None, prefix="newlist"),
         rename_forms=rename_forms or {},
-        statuses=STATUSES,
         message=message,
         fragment=wants_fragment(),
         etag=etag,
         poll_seconds=POLL_SECONDS,
+        list_page=None,
+        list_url_prefix=_url_prefix("tasks.rename_list", pair_id=pair.id),
+        **_rows_context(pair),
     )
     headers["ETag"] = f'"{etag}"'
     headers["Cache-Control"] = "private, no-cache"
@@ -148,27 +195,60 @@ def move_list(pair_id: int, list_id: int):
     return _done(pair, message, f"list-{list_id}")
 
 
+@bp.get("/pairs/<int:pair_id>/tasks/lists/<int:list_id>/todo")
+@login_required
+def todo(pair_id: int, list_id: int):
+    """A list's tasks still to do, in order, paged by keyset (``after`` a task)."""
+    return _list_page(pair_id, list_id, "todo")
+
+
 @bp.get("/pairs/<int:pair_id>/tasks/lists/<int:list_id>/done")
 @login_required
 def done(pair_id: int, list_id: int):
     """All the done tasks of a list, latest first, paged by keyset (``before`` a task)."""
+    return _list_page(pair_id, list_id, "done")
+
+
+def _list_page(pair_id: int, list_id: int, group: str):
+    """One page of a list's tasks to do or done: the board's rows on a page of their own,
+    or to htmx just the rows (``task_items``), which the board appends in place of its
+    "next page" link."""
     pair = policy.pair_or_404(pair_id)
     task_list = _list_or_404(pair, list_id)
-    before = None
-    if (before_id := request.args.get("before", type=int)) is not None:
-        before = db.session.get(Task, before_id)
-        if before is None or before.list_id != task_list.id:
+    key = "after" if group == "todo" else "before"
+    mark = None
+    if (mark_id := request.args.get(key, type=int)) is not None:
+        mark = db.session.get(Task, mark_id)
+        if mark is None or mark.list_id != task_list.id:
             abort(404)
-    tasks, more = services.done_page(task_list, before)
-    return render_page(
-        "tasks/done.html",
-        pair=pair,
-        task_list=task_list,
-        tasks=tasks,
-        more=more,
-        first_page=before is None,
-        statuses=STATUSES,
+    page = services.todo_page if group == "todo" else services.done_page
+    tasks, more = page(pair, task_list, mark)
+    _label(tasks)
+    column = services.Column(task_list)
+    if group == "todo":
+        column.tasks = tasks
+    else:
+        column.done = tasks
+    next_url = None
+    if more:
+        next_url = url_for(
+            request.endpoint, pair_id=pair.id, list_id=task_list.id, **{key: tasks[-1].id}
+        )
+    body, headers = render(
+        "tasks/index.html",
+        "task_items",
+        columns=[column],
+        list_page=None if wants_fragment() else group,
+        first_page=mark is None,
+        page_next=next_url,  # the page's own pager
+        next_url=next_url,  # the block's "next page" link (htmx appends the block)
+        # for the block alone (on the page it takes them from the loop over columns)
+        tl=task_list,
+        group=group,
+        items=tasks,
+        **_rows_context(pair),
     )
+    return body, headers
 
 
 @bp.post("/pairs/<int:pair_id>/tasks/lists/<int:list_id>/delete")
@@ -252,11 +332,24 @@ def set_status(pair_id: int, task_id: int):
     return _done(task.pair, messages[status] % {"title": task.title}, f"task-{task.id}")
 
 
-@bp.post("/pairs/<int:pair_id>/tasks/<int:task_id>/assignees")
+@bp.route("/pairs/<int:pair_id>/tasks/<int:task_id>/assignees", methods=["GET", "POST"])
 @login_required
 def reassign(pair_id: int, task_id: int):
+    """The assignees form (to htmx: the form alone, which the board loads into the task's
+    "Reassign" panel when it is first opened), and saving it."""
     task = _task_or_404(pair_id, task_id, _may_manage)
-    form = AssigneesForm(services.members(task.pair))
+    members = services.members(task.pair)
+    if request.method == "GET":
+        return render(
+            "tasks/assignees.html",
+            "assignees_form",
+            pair=task.pair,
+            task=task,
+            members=members,
+            chosen={u.id for u in task.assignees},
+            fragment=wants_fragment(),
+        )
+    form = AssigneesForm(members)
     if not form.validate():  # someone who is not (or no longer) a member of the pair
         return _board(task.pair, message=_("Only members of this pair can be assigned tasks."))
     services.assign(task, form.chosen(), current_user)

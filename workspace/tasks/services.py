@@ -66,14 +66,78 @@ def board(pair: Pair) -> list[TaskList]:
     )
 
 
+TASK_PAGE = 20  # open tasks per page of a list: the board shows each list's first page
+
+
+@dataclass(slots=True, eq=False)
+class TaskRow:
+    """A task as the board shows it: plain columns, lighter than a ``Task`` object. It has
+    the ``pair`` and ``assignees`` that ``policy.can_update_task`` reads; the labels are
+    filled in by the view."""
+
+    id: int
+    list_id: int
+    title: str
+    notes: str
+    status: TaskStatus
+    due_on: date | None
+    completed_at: datetime | None
+    pair: Pair
+    assignees: list[User] = field(default_factory=list)
+    due_label: str = ""
+    assigned_label: str = ""
+
+    @property
+    def is_done(self) -> bool:
+        return self.status is TaskStatus.DONE
+
+    def is_overdue(self, today: date) -> bool:
+        return self.due_on is not None and self.due_on < today and not self.is_done
+
+
+_ROW = (
+    Task.id,
+    Task.list_id,
+    Task.title,
+    Task.notes,
+    Task.status,
+    Task.due_on,
+    Task.completed_at,
+)
+
+
+def _rows(pair: Pair, records) -> list[TaskRow]:
+    return [TaskRow(*record[: len(_ROW)], pair) for record in records]
+
+
+def _with_assignees(rows: Sequence[TaskRow]) -> None:
+    """Fills in the rows' assignees, by name, in one query."""
+    if not rows:
+        return
+    by_id = {row.id: row for row in rows}
+    for task_id, user in db.session.execute(
+        select(task_assignee.c.task_id, User)
+        .join(User, User.id == task_assignee.c.user_id)
+        .where(task_assignee.c.task_id.in_(by_id))
+        .order_by(User.name, User.id)
+    ):
+        by_id[task_id].assignees.append(user)
+
+
 @dataclass
 class Column:
-    """One list on the board: every task still to do, in order; the latest done ones."""
+    """One list on the board: the first page of its tasks still to do, in order; the
+    latest done ones; and how many of each there are."""
 
     task_list: TaskList
-    tasks: list[Task] = field(default_factory=list)
-    done: list[Task] = field(default_factory=list)
+    tasks: list[TaskRow] = field(default_factory=list)
+    todo_count: int = 0
+    done: list[TaskRow] = field(default_factory=list)
     done_count: int = 0
+
+    @property
+    def more_todo(self) -> bool:
+        return self.todo_count > len(self.tasks)
 
     @property
     def more_done(self) -> bool:
@@ -85,60 +149,100 @@ def _finished():
     return func.coalesce(Task.completed_at, Task.created_at)
 
 
+def _is_done():
+    return case((Task.status == TaskStatus.DONE, 1), else_=0)
+
+
 def columns(pair: Pair, lists: Sequence[TaskList]) -> list[Column]:
-    """The board's tasks in two queries however many there are: open tasks all, done
-    tasks the DONE_SHOWN latest per list (with how many there are), and assignees."""
-    by_status = (Task.list_id, Task.status)
+    """The board's tasks in two queries however many there are: per list the first
+    TASK_PAGE tasks to do and the DONE_SHOWN latest done (with how many there are of
+    each), then their assignees."""
+    group = (Task.list_id, _is_done())
     ranked = (
         select(
             Task.id.label("id"),
             func.row_number()
-            .over(partition_by=by_status, order_by=(_finished().desc(), Task.id.desc()))
-            .label("rank"),
-            func.count(Task.id).over(partition_by=by_status).label("total"),
+            .over(partition_by=group, order_by=(Task.position, Task.id))
+            .label("todo_rank"),
+            func.row_number()
+            .over(partition_by=group, order_by=(_finished().desc(), Task.id.desc()))
+            .label("done_rank"),
+            func.count(Task.id).over(partition_by=group).label("total"),
         )
         .where(Task.pair_id == pair.id)
         .subquery()
     )
-    rows = db.session.execute(
-        select(Task, ranked.c.rank, ranked.c.total)
+    records = db.session.execute(
+        select(*_ROW, ranked.c.done_rank, ranked.c.total)
         .join(ranked, ranked.c.id == Task.id)
-        .where(or_(Task.status != TaskStatus.DONE, ranked.c.rank <= DONE_SHOWN))
-        .options(selectinload(Task.assignees))
+        .where(
+            or_(
+                and_(Task.status != TaskStatus.DONE, ranked.c.todo_rank <= TASK_PAGE),
+                and_(Task.status == TaskStatus.DONE, ranked.c.done_rank <= DONE_SHOWN),
+            )
+        )
         .order_by(Task.list_id, Task.position, Task.id)
-        .execution_options(populate_existing=True)
-    )
+    ).all()
+    rows = _rows(pair, records)
+    _with_assignees(rows)
     result = {tl.id: Column(tl) for tl in lists}
-    done: list[tuple[int, Task]] = []
-    for task, rank, total in rows:
-        column = result.get(task.list_id)
+    done: list[tuple[int, TaskRow]] = []
+    for row, record in zip(rows, records, strict=True):
+        column = result.get(row.list_id)
         if column is None:
             continue
-        if task.is_done:
-            column.done_count = total
-            done.append((rank, task))
+        if row.is_done:
+            column.done_count = record.total
+            done.append((record.done_rank, row))
         else:
-            column.tasks.append(task)
-    for _rank, task in sorted(done, key=lambda item: item[0]):
-        result[task.list_id].done.append(task)
+            column.todo_count = record.total
+            column.tasks.append(row)
+    for _rank, row in sorted(done, key=lambda item: item[0]):
+        result[row.list_id].done.append(row)
     return list(result.values())
 
 
-def done_page(task_list: TaskList, before: Task | None = None) -> tuple[list[Task], bool]:
+def _page(pair: Pair, query, size: int) -> tuple[list[TaskRow], bool]:
+    rows = _rows(pair, db.session.execute(query.limit(size + 1)))
+    rows, more = rows[:size], len(rows) > size
+    _with_assignees(rows)
+    return rows, more
+
+
+def todo_page(
+    pair: Pair, task_list: TaskList, after: Task | None = None
+) -> tuple[list[TaskRow], bool]:
+    """A list's tasks still to do, in order, TASK_PAGE at a time after ``after`` (keyset);
+    and whether there are more."""
+    query = (
+        select(*_ROW)
+        .where(Task.list_id == task_list.id, Task.status != TaskStatus.DONE)
+        .order_by(Task.position, Task.id)
+    )
+    if after is not None:
+        query = query.where(
+            or_(
+                Task.position > after.position,
+                and_(Task.position == after.position, Task.id > after.id),
+            )
+        )
+    return _page(pair, query, TASK_PAGE)
+
+
+def done_page(
+    pair: Pair, task_list: TaskList, before: Task | None = None
+) -> tuple[list[TaskRow], bool]:
     """A list's done tasks, latest finished first, DONE_PAGE at a time after ``before``
     (keyset); and whether there are more."""
     query = (
-        select(Task)
+        select(*_ROW)
         .where(Task.list_id == task_list.id, Task.status == TaskStatus.DONE)
-        .options(selectinload(Task.assignees))
         .order_by(_finished().desc(), Task.id.desc())
-        .limit(DONE_PAGE + 1)
     )
     if before is not None:
         mark = before.completed_at or before.created_at
         query = query.where(or_(_finished() < mark, and_(_finished() == mark, Task.id < before.id)))
-    tasks = list(db.session.scalars(query))
-    return tasks[:DONE_PAGE], len(tasks) > DONE_PAGE
+    return _page(pair, query, DONE_PAGE)
 
 
 def board_etag(pair_id: int, *variant) -> str:
