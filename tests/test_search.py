@@ -1,6 +1,7 @@
 """Search: ranking, highlighting (escaped), stemming, access rule by rule (compared with the
-policy's answer), hostile queries, filters, a fixed number of queries, and the index kept in
-sync with the content (create, edit, hide, delete) and rebuilt in bulk."""
+policy's answer, through both of PostgreSQL's query shapes), hostile queries, filters, keyset
+paging (every result once), a fixed number of queries, and the index kept in sync with the
+content (create, edit, hide, delete) and rebuilt in bulk."""
 
 import re
 from datetime import UTC, datetime, timedelta
@@ -10,6 +11,7 @@ import pytest
 from conftest import ROLES, count_queries
 from workspace import db, policy
 from workspace.models import (
+    Cluster,
     EventKind,
     ModerationKind,
     Post,
@@ -39,6 +41,26 @@ def result_urls(response) -> list[str]:
 def hits(user, query, **kwargs) -> set[tuple[str, int]]:
     results, _more = search.search(user, query, **kwargs)
     return {(r.kind.value, r.object_id) for r in results}
+
+
+def every_page(user, query, **kwargs) -> list[list[tuple[str, int]]]:
+    """The results page by page, following the keyset to the end."""
+    pages, after = [], None
+    while True:
+        results, after = search.search(user, query, after=after, **kwargs)
+        pages.append([(r.kind.value, r.object_id) for r in results])
+        if after is None:
+            return pages
+        assert len(pages) < 20, pages
+
+
+@pytest.fixture(params=["few pairs", "many pairs"])
+def query_shape(request, monkeypatch):
+    """On PostgreSQL a user's few pairs are read by pair, more through the GIN index: the
+    access rules must hold either way (on SQLite both are the same query)."""
+    if request.param == "many pairs":
+        monkeypatch.setattr(search, "FEW_PAIRS", -1)
+    return request.param
 
 
 @pytest.fixture
@@ -152,12 +174,12 @@ def _policy_expected(user, c) -> set[tuple[str, int]]:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_each_role_finds_what_the_policy_lets_it_see(app, world, content, role):
+def test_each_role_finds_what_the_policy_lets_it_see(app, world, content, role, query_shape):
     user = getattr(world, role)
     assert hits(user, WORD) == _policy_expected(user, content)
 
 
-def test_the_rules_one_by_one(app, world, content):
+def test_the_rules_one_by_one(app, world, content, query_shape):
     c = content
     core = ("thread", c.core_thread.id)
     open_ = ("post", _first_post(c.open_thread).id)
@@ -315,6 +337,30 @@ def test_hostile_queries_are_plain_words(client, auth, world, content):
     assert search.terms("NEAR(a b) AND c") == ["NEAR", "a", "b", "AND", "c"]
 
 
+def test_documents_outside_pairs_are_cluster_threads(app, world, content):
+    """What ``_scope`` relies on to find cluster content by thread: every document without a
+    pair is a cluster thread or one of its posts, and carries that thread's id."""
+    outside = db.session.query(SearchDocument).filter(SearchDocument.pair_id.is_(None)).all()
+    assert {d.kind for d in outside} == {SearchKind.THREAD, SearchKind.POST}
+    for doc in outside:
+        thread = db.session.get(Thread, doc.thread_id)
+        assert thread.pair_id is None and thread.cluster_id == doc.cluster_id is not None
+
+
+def test_a_consultant_of_a_cluster_without_pairs_finds_its_threads(app, world, query_shape):
+    empty = Cluster(name="Cluster three")
+    db.session.add(empty)
+    empty.consultants.append(world.other_consultant)
+    db.session.flush()
+    thread = threads.start_thread(
+        world.other_consultant, title="Kickoff", body="ocelot", language="en", cluster=empty
+    )
+    db.session.commit()
+    assert hits(world.other_consultant, "ocelot") == {("post", _first_post(thread).id)}
+    assert hits(world.consultant, "ocelot") == set()
+    assert hits(world.mentor, "ocelot") == set()
+
+
 def test_filters_by_pair_and_kind(client, auth, world, content):
     auth.as_user(world.admin)
     assert {k for k, _ in hits(world.admin, WORD, kind=SearchKind.TASK)} == {"task"}
@@ -344,11 +390,76 @@ def test_paging_with_more_results(client, auth, world):
     db.session.commit()
     auth.as_user(world.mentor)
     first = found(client, "quokka")
-    assert len(result_urls(first)) == 20
-    more = re.search(r'href="([^"]*offset=20[^"]*)"', first.text)
-    assert more and "More results" in first.text
+    assert len(result_urls(first)) == 20 and 'start="1"' in first.text
+    more = re.search(r'href="([^"]*after=[^"]*)"', first.text)
+    assert more and "More results" in first.text and "start=21" in more.group(1)
     second = client.get(more.group(1).replace("&amp;", "&"))
     assert len(result_urls(second)) == 5 and "More results" not in second.text
+    assert 'start="21"' in second.text
+    assert not set(result_urls(first)) & set(result_urls(second))
+    # The same through htmx (the results block only).
+    block = client.get(more.group(1).replace("&amp;", "&"), headers={"HX-Request": "true"})
+    assert "<html" not in block.text and result_urls(block) == result_urls(second)
+
+
+def test_keyset_paging_returns_every_result_once(app, world, content):
+    """Pages follow one another by (rank, id): no result twice, none left out, best first,
+    also through many equal ranks (identical texts) and with the filters."""
+    thread = threads.start_thread(
+        world.mentor, title="Tapas", body="quokka", language="en", pair=world.pair
+    )
+    for _ in range(44):  # identical texts rank equally: only the ids order them
+        threads.reply(thread, world.mentor, "quokka", "en")
+    for n in range(7):
+        threads.reply(thread, world.mentor, f"quokka quokka quokka {n}", "en")
+    best = threads.start_thread(
+        world.mentor, title="Quokka quokka", body="quokka quokka", language="en", pair=world.pair
+    )
+    db.session.commit()
+    every = {("post", p.id) for p in db.session.query(Post).filter_by(thread_id=thread.id)}
+    every |= {("post", _first_post(best).id), ("thread", best.id)}
+    pages = every_page(world.mentor, "quokka")
+    assert [len(p) for p in pages] == [20, 20, 14]
+    flat = [hit for page in pages for hit in page]
+    assert len(flat) == len(set(flat)) and set(flat) == every
+    assert set(flat[:2]) == {("thread", best.id), ("post", _first_post(best).id)}
+    # Filters keep to the keyset too.
+    posts = [
+        hit for page in every_page(world.mentor, "quokka", kind=SearchKind.POST) for hit in page
+    ]
+    assert len(posts) == len(set(posts)) == 53
+    in_pair = every_page(world.admin, "quokka", pair_id=world.pair.id)
+    assert {hit for page in in_pair for hit in page} == every
+    # A network member sees the open threads only, page after page.
+    assert every_page(world.network_mentee, "quokka") == [[]]
+
+
+def test_a_malformed_keyset_means_the_first_page(client, auth, world, content):
+    auth.as_user(world.mentor)
+    first = result_urls(found(client, WORD))
+    for after in (
+        "",
+        "x",
+        "_",
+        "1.5",
+        "nan_3",
+        "inf_3",
+        "-inf_3",
+        "1e400_3",
+        "1_-4",
+        "1_0",
+        "1_99999999999",
+        "1_2_3",
+        "0x1p3_4",
+        "\ue000_1",
+        "1" * 100 + "_1",
+    ):
+        response = found(client, WORD, after=after, start="5")
+        assert result_urls(response) == first, after
+        assert 'start="1"' in response.text
+    assert search.After.parse("-1.25_7") == search.After(-1.25, 7)
+    for rank in (-0.1 + 1e-16, 1.5e-07, -2.25e17, 0.0607927106320858, 0.0, 7.0):
+        assert search.After.parse(str(search.After(rank, 3))) == search.After(rank, 3), rank
 
 
 def test_the_results_page_runs_a_fixed_number_of_queries(app, client, auth, world):
@@ -372,6 +483,16 @@ def test_the_results_page_runs_a_fixed_number_of_queries(app, client, auth, worl
     assert len(result_urls(response)) == 20
     assert len(many) == len(few), many
     assert len(few) <= 8, few
+    # A later page (by keyset) costs the same; so do the filters.
+    more = re.search(r'href="([^"]*after=[^"]*)"', response.text).group(1).replace("&amp;", "&")
+    with count_queries(app) as later:
+        second = client.get(more)
+    assert len(result_urls(second)) == 20
+    assert len(later) == len(few), [q[:70] for q in later]
+    pair_id = world.pair.id
+    with count_queries(app) as filtered:
+        found(client, "walrus", pair=pair_id, kind="post")
+    assert len(filtered) == len(few), [q[:70] for q in filtered]
 
 
 def test_the_index_follows_create_edit_hide_and_delete(app, world):

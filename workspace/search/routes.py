@@ -46,8 +46,10 @@ def results():
     pair_id = _int_arg("pair")
     if pair_id not in {p.id for p in pairs}:
         pair_id = None
-    offset = min(_int_arg("offset") or 0, services.MAX_OFFSET)
-    found, more = services.search(current_user, query, pair_id, kind, offset)
+    after = services.After.parse(request.args.get("after"))
+    # Where the list's numbering starts (only for display: the keyset says what comes next).
+    start = (_int_arg("start") or 1) if after else 1
+    found, next_after = services.search(current_user, query, pair_id, kind, after, pairs)
     return render(
         "search/results.html",
         "search_results",
@@ -60,8 +62,9 @@ def results():
         pair_names={p.id: p.name for p in pairs},
         pair_id=pair_id,
         results=found,
-        offset=offset,
-        next_offset=offset + services.PAGE_SIZE if more else None,
+        start=start,
+        next_after=next_after,
+        next_start=start + services.PAGE_SIZE,
     )
 
 

@@ -1,21 +1,41 @@
 """Searching: the user's words, made safe, matched against ``search_document`` through the
 database's full-text index, ranked, highlighted, limited to what the user may see (the
-condition comes from ``policy.searchable_documents``) and paged."""
+condition comes from ``policy.searchable_documents``) and paged by keyset (rank, id).
 
+Speed: only the documents of the user's pairs and cluster threads are ranked. ``_scope``
+names them in terms the indexes answer (pair ids, cluster thread ids), a superset of what the
+policy lets the user find; the policy's condition still decides about every document. On
+SQLite the full-text match is filtered by those document ids before anything else is read;
+on PostgreSQL a few pairs' documents are read by pair and matched one by one, more pairs go
+through the GIN index. Ranks are computed for the user's matches only, highlights for the
+one page shown."""
+
+import math
 import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import url_for
 from markupsafe import Markup, escape
+from sqlalchemy.dialects.postgresql import REAL, TSQUERY, TSVECTOR, array
 from sqlalchemy.orm import selectinload
 
 from .. import db, policy
-from ..models import Cluster, Membership, Pair, SearchDocument, SearchKind, cluster_consultant
+from ..models import (
+    Cluster,
+    Membership,
+    Pair,
+    SearchDocument,
+    SearchKind,
+    Thread,
+    cluster_consultant,
+)
 from .index import PG_CONFIGS, pg_config
 
 PAGE_SIZE = 20
-MAX_OFFSET = 200  # ten pages: past that, the user should say more precisely what they want
+# PostgreSQL: up to this many pairs, their documents are read by pair and matched one by
+# one (a pair has a few thousand); with more, the GIN index finds the matches.
+FEW_PAIRS = 4
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 12
 # Private-use characters mark the matches in snippets; the text is escaped afterwards and
@@ -23,6 +43,7 @@ MAX_TERMS = 12
 START, STOP = "\ue000", "\ue001"
 _WORD = re.compile(r"\w+")
 _MARKERS = re.compile(f"([{START}{STOP}])")
+_AFTER = re.compile(r"(-?[0-9]{1,20}(?:\.[0-9]{1,20})?(?:e[-+]?[0-9]{1,3})?)_([0-9]{1,10})")
 
 
 def terms(query: str) -> list[str]:
@@ -49,6 +70,26 @@ def marked(text: str | None) -> Markup:
     if open_:
         out.append(unmark)
     return Markup("").join(out)
+
+
+@dataclass(frozen=True)
+class After:
+    """Where a page of results ends: the rank and id of its last result (the keyset)."""
+
+    rank: float
+    id: int
+
+    def __str__(self) -> str:
+        return f"{self.rank!r}_{self.id}"
+
+    @classmethod
+    def parse(cls, value: str | None) -> "After | None":
+        """From a URL; anything malformed means the first page."""
+        match = _AFTER.fullmatch(value or "")
+        if not match:
+            return None
+        after = cls(float(match[1]), int(match[2]))
+        return after if math.isfinite(after.rank) and 0 < after.id < 2**31 else None
 
 
 @dataclass
@@ -110,48 +151,119 @@ def _filters(user, pair_id, kind):
     return conditions
 
 
-def _sqlite_query(words, conditions, offset):
-    fts = sa.table("search_fts", sa.column("rowid"))
-    match = sa.literal_column("search_fts").op("MATCH")(" ".join(f'"{w}"' for w in words))
-    rank = sa.func.bm25(sa.literal_column("search_fts"), 10.0, 1.0)
-    joined = fts.join(D, D.id == fts.c.rowid)
-    page = (
-        sa.select(D.id)
-        .select_from(joined)
-        .where(match, *conditions)
-        .order_by(rank, D.id)
-        .limit(PAGE_SIZE + 1)
-        .offset(offset)
+@dataclass
+class Scope:
+    """Where the documents a user may find can be, in terms the indexes answer: documents of
+    these pairs, and of these cluster threads (a select of thread ids, or None)."""
+
+    pair_ids: list[int]
+    threads: sa.Select | None
+
+
+def _scope(user, pair_id, pairs) -> Scope | None:
+    """A superset of ``policy.searchable_documents`` (which still decides, document by
+    document), or None for everything (admins). Documents outside pairs are those of cluster
+    threads (threads and their posts, with the thread's id in ``thread_id``), which members
+    find for their pairs' clusters and consultants for their clusters."""
+    if pair_id is not None:
+        return Scope([pair_id], None)
+    if user.is_admin:
+        return None
+    pair_ids = sorted({p.id for p in pairs})
+    clusters = sa.union(
+        sa.select(cluster_consultant.c.cluster_id).where(cluster_consultant.c.user_id == user.id),
+        sa.select(Pair.cluster_id).where(Pair.id.in_(pair_ids)),
     )
+    threads = sa.select(Thread.id).where(Thread.pair_id.is_(None), Thread.cluster_id.in_(clusters))
+    return Scope(pair_ids, threads)
+
+
+def _sqlite_query(words, conditions, scope, after):
+    fts = sa.table("search_fts", sa.column("rowid"))
     fts_column = sa.literal_column("search_fts")
+    match = fts_column.op("MATCH")(" ".join(f'"{w}"' for w in words))
+    rank = sa.func.bm25(fts_column, 10.0, 1.0)  # lower is better; a title match counts 10 times
+    where = [match, *conditions]
+    if scope is not None:
+        mine = sa.select(D.id).where(D.pair_id.in_(scope.pair_ids))
+        if scope.threads is not None:
+            mine = sa.union_all(mine, sa.select(D.id).where(D.thread_id.in_(scope.threads)))
+        # The unary + keeps the planner from looking each of the user's documents up in the
+        # full-text index (one lookup each, re-ranked each time): the match is read once, in
+        # rowid order, and each hit is checked against the (small) set of the user's ids
+        # before its document is read.
+        where.append(sa.literal_column("+search_fts.rowid").in_(mine))
+    if after is not None:
+        where.append(sa.or_(rank > after.rank, sa.and_(rank == after.rank, fts.c.rowid > after.id)))
+    score = rank.label("score")
+    page = (
+        sa.select(fts.c.rowid.label("id"), score)
+        .select_from(fts.join(D, D.id == fts.c.rowid))
+        .where(*where)
+        .order_by(score, fts.c.rowid)
+        .limit(PAGE_SIZE + 1)
+        .subquery("page")
+    )
+    # Highlights for the page only: the page drives, each of its rows looked up by rowid.
     return (
         sa.select(
             D,
             Cluster.name.label("cluster_name"),
+            page.c.score,
             sa.func.highlight(fts_column, 0, START, STOP).label("title_marked"),
             sa.func.snippet(fts_column, 1, START, STOP, "…", 24).label("snippet_marked"),
         )
-        .select_from(joined)
+        .select_from(page)
+        .join(fts, fts.c.rowid == page.c.id)
+        .join(D, D.id == page.c.id)
         .outerjoin(Cluster, Cluster.id == D.cluster_id)
-        .where(match, fts.c.rowid.in_(page))
-        .order_by(rank, D.id)
+        .where(match)
+        .order_by(page.c.score, page.c.id)
     )
 
 
-def _pg_query(words, conditions, offset):
-    text = " ".join(words)
+def _pg_tsquery(text):
+    """The words in every configuration (stemmed per language, and as written), each distinct
+    form once: (english) | (french) | … (one value for the whole statement)."""
     every = [sa.literal_column(f"'{name}'::regconfig") for name in [*PG_CONFIGS.values(), "simple"]]
-    tsquery = sa.func.plainto_tsquery(every[0], text)
-    for config in every[1:]:
-        tsquery = tsquery.op("||")(sa.func.plainto_tsquery(config, text))
-    rank = sa.func.ts_rank(D.tsv, tsquery).label("rank")
+    forms = sa.func.unnest(array([sa.func.plainto_tsquery(c, text) for c in every])).alias("q")
+    form = sa.literal_column("q", TSQUERY)
+    joined = sa.func.string_agg(sa.distinct("(" + sa.cast(form, sa.Text) + ")"), " | ")
+    return (
+        sa.select(sa.cast(joined, TSQUERY))
+        .select_from(forms)
+        .where(sa.func.numnode(form) > 0)
+        .scalar_subquery()
+    )
+
+
+def _pg_query(words, conditions, scope, after):
+    text = " ".join(words)
+    tsquery = _pg_tsquery(text)
+    tsv = D.tsv
+    where = list(conditions)
+    if scope is not None:
+        mine = [D.pair_id.in_(scope.pair_ids)]
+        if scope.threads is not None:
+            mine.append(D.thread_id == sa.any_(sa.func.array(scope.threads.scalar_subquery())))
+        where.append(sa.or_(*mine))
+        if len(scope.pair_ids) <= FEW_PAIRS:
+            # Read the few pairs' documents by pair and match them one by one: cheaper than
+            # the GIN index's list of every match in the programme for a frequent word. (The
+            # planner cannot see that; an expression is no use for the GIN index.)
+            tsv = sa.func.coalesce(D.tsv, sa.cast("", TSVECTOR))
+    rank = sa.func.ts_rank(D.tsv, tsquery)  # higher is better; real
+    where.append(tsv.op("@@")(tsquery))
+    if after is not None:
+        last = sa.cast(after.rank, REAL)
+        where.append(sa.or_(rank < last, sa.and_(rank == last, D.id > after.id)))
+    score = rank.label("score")
     page = (
-        sa.select(D.id, rank)
-        .where(D.tsv.op("@@")(tsquery), *conditions)
-        .order_by(rank.desc(), D.id)
+        sa.select(D.id, score)
+        .where(*where)
+        .order_by(score.desc(), D.id)
         .limit(PAGE_SIZE + 1)
-        .offset(offset)
-        .subquery()
+        .subquery("page")
     )
     own = sa.func.plainto_tsquery(pg_config(D.language), text)
     options = (
@@ -162,6 +274,7 @@ def _pg_query(words, conditions, offset):
         sa.select(
             D,
             Cluster.name.label("cluster_name"),
+            page.c.score,
             sa.func.ts_headline(
                 pg_config(D.language),
                 D.title,
@@ -174,19 +287,25 @@ def _pg_query(words, conditions, offset):
         )
         .join(page, page.c.id == D.id)
         .outerjoin(Cluster, Cluster.id == D.cluster_id)
-        .order_by(page.c.rank.desc(), D.id)
+        .order_by(page.c.score.desc(), D.id)
     )
 
 
-def search(user, query: str, pair_id=None, kind=None, offset=0) -> tuple[list[Result], bool]:
-    """One page of results (best first) and whether there are more: one SQL statement."""
+def search(
+    user, query: str, pair_id=None, kind=None, after: After | None = None, pairs=None
+) -> tuple[list[Result], After | None]:
+    """One page of results (best first), after ``after`` if given, and where the next page
+    starts (None on the last page): one SQL statement, and one more (the user's pairs) unless
+    ``pairs`` (``visible_pairs(user)``) is given."""
     words = terms(query)
     if not words:
-        return [], False
-    offset = max(0, min(offset, MAX_OFFSET))
+        return [], None
+    if pairs is None and pair_id is None and not user.is_admin:
+        pairs = visible_pairs(user)
     conditions = _filters(user, pair_id, kind)
+    scope = _scope(user, pair_id, pairs)
     build = _pg_query if db.session.get_bind().dialect.name == "postgresql" else _sqlite_query
-    rows = db.session.execute(build(words, conditions, offset)).all()
+    rows = db.session.execute(build(words, conditions, scope, after)).all()
     results = []
     for row in rows[:PAGE_SIZE]:
         doc = row.SearchDocument
@@ -202,5 +321,5 @@ def search(user, query: str, pair_id=None, kind=None, offset=0) -> tuple[list[Re
                 url=_url(doc),
             )
         )
-    more = len(rows) > PAGE_SIZE and offset + PAGE_SIZE <= MAX_OFFSET
-    return results, more
+    last = rows[PAGE_SIZE - 1] if len(rows) > PAGE_SIZE else None
+    return results, After(last.score, last.SearchDocument.id) if last else None
