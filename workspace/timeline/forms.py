@@ -1,6 +1,8 @@
+from functools import lru_cache
 from zoneinfo import available_timezones
 
 from flask import current_app
+from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField, URLField
@@ -35,13 +37,28 @@ ACTIVITY_KINDS = {
 }
 
 
+FILTERS = (
+    [("", _l("Everything")), ("events", _l("All events"))]
+    + [(kind.value, label) for kind, label in EVENT_KINDS.items()]
+    + [("activity", _l("All activity"))]
+    + [(kind.value, label) for kind, label in ACTIVITY_KINDS.items()]
+)
+
+
 def filter_choices() -> list:
-    return options(
-        [("", _l("Everything")), ("events", _l("All events"))]
-        + [(kind.value, label) for kind, label in EVENT_KINDS.items()]
-        + [("activity", _l("All activity"))]
-        + [(kind.value, label) for kind, label in ACTIVITY_KINDS.items()]
-    )
+    return options(FILTERS)
+
+
+def filter_options() -> list[tuple[str, str]]:
+    """(value, label) of the filter's options in this request's language, for the timeline's
+    own loop (the select widget would look each label up twice, on every page)."""
+    return _filter_options(get_translations())
+
+
+@lru_cache(maxsize=16)
+def _filter_options(catalogue) -> list[tuple[str, str]]:
+    del catalogue  # the cache key: str() translates into the request's language
+    return [(value, str(label)) for value, label in FILTERS]
 
 
 class FilterForm(FlaskForm):

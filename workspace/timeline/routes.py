@@ -19,6 +19,7 @@ from .forms import (
     FollowUpForm,
     ParticipantsForm,
     VisitRecordForm,
+    filter_options,
 )
 from .services import Cursor, Filter
 
@@ -33,7 +34,6 @@ def in_zone(moment, timezone: str):
 TEMPLATE_HELPERS = {
     "event_kinds": EVENT_KINDS,
     "activity_kinds": ACTIVITY_KINDS,
-    "subject_url": services.subject_url,
     "in_zone": in_zone,
 }
 
@@ -46,16 +46,16 @@ def _timeline_context(pair: Pair) -> dict:
     kind = form.kind.data or ""
     flt = Filter.parse(kind)
     cursor = Cursor.decode(request.args.get("before"))
-    now = utcnow()
-    tag, newest, events = services.stamp(pair)
-    entries, next_cursor = services.stream_page(pair, current_user, flt, cursor, now)
+    upcoming, entries, next_cursor, (tag, newest, events) = services.timeline_page(
+        pair, current_user, flt, cursor, utcnow()
+    )
     return {
         **TEMPLATE_HELPERS,
         "pair": pair,
-        "form": form,
+        "form_options": filter_options(),
         "kind": kind,
         "cursor": cursor,
-        "upcoming": services.upcoming_events(pair, flt.event_kinds, now) if cursor is None else [],
+        "upcoming": upcoming,
         "entries": entries,
         "next_cursor": next_cursor,
         "tag": tag,
@@ -89,10 +89,9 @@ def poll(pair_id: int):
     kind = request.args.get("kind", "")
     after = request.args.get("after", type=int, default=newest)
     flt = Filter.parse(kind)
-    fresh = services.new_activity(pair, current_user, flt, after)
-    upcoming = None
-    if request.args.get("events") != events:
-        upcoming = services.upcoming_events(pair, flt.event_kinds, utcnow())
+    fresh, upcoming = services.news(
+        pair, current_user, flt, after, utcnow(), upcoming=request.args.get("events") != events
+    )
     body, headers = render(
         "timeline/index.html",
         "new_entries",
