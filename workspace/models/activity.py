@@ -33,7 +33,11 @@ class Activity(Base):
     """
 
     __tablename__ = "activity"
-    __table_args__ = (Index("ix_activity_pair_newest", "pair_id", "id"),)
+    __table_args__ = (
+        Index("ix_activity_pair_newest", "pair_id", "id"),
+        # The timeline walks a pair's stream newest first and seeks to its keyset here.
+        Index("ix_activity_pair_created", "pair_id", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id", ondelete="CASCADE"))

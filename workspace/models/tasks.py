@@ -65,6 +65,8 @@ class Task(Base):
     """One task; ``pair_id`` repeats the list's pair so "my work" needs no join."""
 
     __tablename__ = "task"
+    # A list's tasks in their order, paged by keyset (position, id).
+    __table_args__ = (Index("ix_task_list_position", "list_id", "position", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     list_id: Mapped[int] = mapped_column(ForeignKey("task_list.id", ondelete="CASCADE"), index=True)
