@@ -13,8 +13,19 @@ keepalive = 5
 # Workers are recycled now and then, so a slow leak never grows unbounded.
 max_requests = 2000
 max_requests_jitter = 200
+# The app is imported once, in the master, and forked: a recycled or killed worker is back
+# in milliseconds instead of importing everything again (about two seconds of CPU each).
+preload_app = True
 accesslog = "-"
 # The access log leaves out the secret tokens of reset, invitation and calendar links.
 logger_class = "workspace.access_log.RedactingLogger"
 # Trust X-Forwarded-* only from the reverse proxy in front of us.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_fork(server, worker):
+    # No database connection may cross a fork: each worker opens its own. (Nothing connects
+    # while the app is created; this makes sure of it.)
+    engine = getattr(server.app.wsgi(), "extensions", {}).get("db_engine")
+    if engine is not None:
+        engine.dispose(close=False)
