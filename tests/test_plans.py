@@ -36,6 +36,9 @@ def _source(plan, position=0):
     return section, services.text_for(section, plan.language)
 
 
+FROM_PLAN = re.compile(r'\bFROM "?plan"?\s')  # quoted on SQLite, not on PostgreSQL
+
+
 def _url(plan, suffix=""):
     return f"/pairs/{plan.pair_id}/plans/{plan.id}{suffix}"
 
@@ -665,12 +668,40 @@ def test_the_plan_page_runs_the_same_queries_for_10_and_100_sections(
     auth.as_user(world.mentor)
     counts = []
     for plan in (small, large):
-        client.get(_url(plan, f"?lang={language}"))  # warm caches (Babel, templates)
+        url = _url(plan, f"?lang={language}")
+        client.get(url)  # warm caches (Babel, templates)
         with count_queries(app) as statements:
-            response = client.get(_url(plan, f"?lang={language}"))
+            response = client.get(url)
         assert response.status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
+    # The plan, its pair and the pair's cities in one statement (no second load of the pair,
+    # no lazy loads of the cities for the title and nav); the sections with their texts in one.
+    assert [q for q in statements if q.lstrip().startswith("SELECT organisation")] == []
+    assert sum(1 for q in statements if FROM_PLAN.search(q)) == 1
+    assert sum(1 for q in statements if "FROM plan_section" in q) == 1
+
+
+def test_the_plan_page_of_an_adopted_plan_links_to_the_next_version_without_a_query(
+    app, client, auth, world
+):
+    plan = services.create_plan(world.pair, "Adopted", "en", world.mentor)
+    plan.status = PlanStatus.ADOPTED
+    db.session.commit()
+    auth.as_user(world.mentor)
+    url = _url(plan)
+    client.get(url)
+    with count_queries(app) as before:
+        client.get(url)
+    follow = services.start_new_version(plan, world.mentor)
+    db.session.commit()
+    following = f'href="{_url(follow)}"'
+    with count_queries(app) as statements:
+        page = client.get(url)
+    assert page.status_code == 200
+    assert following in page.text
+    assert len(statements) == len(before)
+    assert sum(1 for q in statements if FROM_PLAN.search(q)) == 1  # with the plan
 
 
 def test_the_history_page_is_bounded(app, client, auth, world):

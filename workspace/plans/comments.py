@@ -3,6 +3,7 @@ of replies, resolve / reopen. Everyone who sees the pair comments, network membe
 plan page loads every comment of the plan in one query."""
 
 from dataclasses import dataclass, field
+from functools import cache, cached_property
 
 from flask import abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
@@ -10,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from jinja2_fragments.flask import render_block
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.routing import BuildError
 from wtforms import SelectField, TextAreaField
@@ -19,6 +20,7 @@ from wtforms.validators import DataRequired, Length
 from .. import db, policy
 from ..forms import language_options
 from ..htmx import navigate, wants_fragment
+from ..links import IdLinks
 from ..models import (
     NotificationKind,
     Plan,
@@ -51,13 +53,14 @@ class CommentForm(FlaskForm):
     )
     language = SelectField(_l("Language of the comment"), validators=[DataRequired()])
 
-    def __init__(self, plan: Plan, reading: str, **kwargs):
+    def __init__(self, plan: Plan, reading: str, choices: list | None = None, **kwargs):
         super().__init__(**kwargs)
         if self._prefix.endswith("-reply-"):
             # Beside the new-comment box on the same page: a label of its own.
             self.body.label.text = _("Reply")
         codes = language_codes(plan.pair)
-        self.language.choices = language_options(codes)
+        # A page of many forms passes the options, made once (language_options(codes)).
+        self.language.choices = choices if choices is not None else language_options(codes)
         if not self.language.data:
             self.language.data = reading if reading in codes else codes[0]
 
@@ -86,16 +89,36 @@ class CommentThread:
 
 
 class CommentTools:
-    """What the comment partial asks while rendering: forms (bound ones carry errors) and
-    the link to what changed since a comment's revision."""
+    """What the comment partial asks while rendering: the current user's rights (asked of
+    the policy once per page, not once per section), forms (bound ones carry errors), the
+    links of each section and comment, and the link to what changed since a comment's
+    revision."""
 
     def __init__(self, plan: Plan, reading: str, bound: dict[str, CommentForm] | None = None):
         self.plan, self.reading, self.bound = plan, reading, bound or {}
+        ids = {"pair_id": plan.pair_id, "plan_id": plan.id}
+        self.comment_url = _Lazy(lambda: IdLinks("plans.comment", "section_id", **ids))
+        self.reply_url = _Lazy(lambda: IdLinks("plans.reply_to_comment", "comment_id", **ids))
+        self.resolve_url = _Lazy(lambda: IdLinks("plans.resolve_comment", "comment_id", **ids))
+        self.reopen_url = _Lazy(lambda: IdLinks("plans.reopen_comment", "comment_id", **ids))
+
+    @cached_property
+    def may_comment(self) -> bool:
+        return policy.can_comment_on_plan(current_user, self.plan)
+
+    def may_resolve(self, comment: SectionComment) -> bool:
+        return self.may_comment and policy.can_resolve_comment(current_user, comment)
+
+    @cached_property
+    def _languages(self) -> list:
+        return language_options(language_codes(self.plan.pair))
 
     def _form(self, prefix: str) -> CommentForm:
         if prefix in self.bound:
             return self.bound[prefix]
-        return CommentForm(self.plan, self.reading, prefix=prefix, formdata=None)
+        return CommentForm(
+            self.plan, self.reading, prefix=prefix, formdata=None, choices=self._languages
+        )
 
     def new(self, section: PlanSection) -> CommentForm:
         return self._form(section_prefix(section.id))
@@ -120,15 +143,33 @@ class CommentTools:
             return None
 
 
-def comment_threads(plan: Plan) -> dict[int, list[CommentThread]]:
-    """Every comment of the plan, as threads by section id: one query."""
-    comments = db.session.scalars(
+class _Lazy:
+    """An IdLinks built when first called: most pages need few of them."""
+
+    def __init__(self, build):
+        self._build, self._links = build, None
+
+    def __call__(self, object_id: int) -> str:
+        if self._links is None:
+            self._links = self._build()
+        return self._links(object_id)
+
+
+@cache
+def _comments_query():
+    # Built once per process, as statements with eager loads cost more to build than to run.
+    return (
         select(SectionComment)
         .join(PlanSection, PlanSection.id == SectionComment.section_id)
-        .where(PlanSection.plan_id == plan.id)
+        .where(PlanSection.plan_id == bindparam("plan_id"))
         .options(joinedload(SectionComment.author), joinedload(SectionComment.resolved_by))
         .order_by(SectionComment.id)
-    ).all()
+    )
+
+
+def comment_threads(plan: Plan) -> dict[int, list[CommentThread]]:
+    """Every comment of the plan, as threads by section id: one query."""
+    comments = db.session.scalars(_comments_query(), {"plan_id": plan.id}).all()
     threads: dict[int, CommentThread] = {}
     by_section: dict[int, list[CommentThread]] = {}
     for comment in comments:  # oldest first: a parent comes before its replies

@@ -5,12 +5,14 @@ version started from it. Each step is logged, lands on the timeline and notifies
 Refusals: 403 for anyone the policy refuses the step, whether for their role or for the
 plan's status; 409 only when the status moved between loading the plan and writing it."""
 
+from functools import cache
+
 from flask import abort, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from jinja2_fragments.flask import render_block
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import joinedload
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -156,20 +158,25 @@ def start_version(adopted: Plan, author: User) -> Plan:
 # The plan page --------------------------------------------------------------------------
 
 
-@plan_page_extra
-def review_extra(plan: Plan, language: str, form: ReviewForm | None = None) -> dict:
-    """The review history and, when adopted, the version that follows: two queries."""
-    steps = db.session.scalars(
+@cache
+def _steps_query():
+    # Built once per process, as statements with eager loads cost more to build than to run.
+    return (
         select(PlanReviewStep)
-        .where(PlanReviewStep.plan_id == plan.id)
+        .where(PlanReviewStep.plan_id == bindparam("plan_id"))
         .options(joinedload(PlanReviewStep.actor))
         .order_by(PlanReviewStep.id)
-    ).all()
-    return {
-        "review_steps": steps,
-        "next_version": next_version(plan) if plan.status is PlanStatus.ADOPTED else None,
-        "review_form": form or ReviewForm(formdata=None, prefix="review"),
-    }
+    )
+
+
+@plan_page_extra
+def review_extra(plan: Plan, language: str, form: ReviewForm | None = None) -> dict:
+    """The review history: one query. (The plan page loads the version that follows an
+    adopted plan with the plan: services.load_plan_page.)"""
+    steps = db.session.scalars(_steps_query(), {"plan_id": plan.id}).all()
+    if form is None and any(may(current_user, plan) for may, *_rest in STEPS.values()):
+        form = ReviewForm(formdata=None, prefix="review")  # only where _review.html shows it
+    return {"review_steps": steps, "review_form": form}
 
 
 # Routes ---------------------------------------------------------------------------------
@@ -187,6 +194,7 @@ def _take(pair_id: int, plan_id: int, step: str):
     if not form.validate_on_submit():
         context = {"pair": pair, "plan": plan, "language": language, "plan_statuses": PLAN_STATUSES}
         context.update(review_extra(plan, language, form))
+        context["next_version"] = next_version(plan) if plan.status is PlanStatus.ADOPTED else None
         if wants_fragment():
             return render_block("plans/_review.html", "plan_review", **context)
         return render_template("plans/review.html", **context)

@@ -23,6 +23,7 @@ from .. import activity, db, policy
 from ..forms import language_options
 from ..htmx import navigate, render
 from ..labels import PLAN_STATUSES
+from ..links import IdLinks
 from ..models import ActivityKind, Plan, PlanSection, RevisionOrigin, SectionKind
 from ..threads.markdown import render as markdown
 from . import CSRF_RESCUES, PLAN_PAGE_EXTRAS, bp, services
@@ -76,6 +77,38 @@ def _plan_url(plan: Plan, section: PlanSection | None = None, language: str | No
         lang=language,
         _anchor=f"section-{section.id}" if section is not None else None,
     )
+
+
+class SectionLinks:
+    """The links of each section on the plan page, each kind built once (links.IdLinks)."""
+
+    def __init__(self, plan: Plan, language: str):
+        self.plan, self.language = plan, language
+        self._built: dict[tuple, IdLinks] = {}
+
+    def _link(self, endpoint: str, section_id: int, **arguments) -> str:
+        key = (endpoint, *arguments.items())
+        links = self._built.get(key)
+        if links is None:
+            links = self._built[key] = IdLinks(
+                endpoint, "section_id", pair_id=self.plan.pair_id, plan_id=self.plan.id, **arguments
+            )
+        return links(section_id)
+
+    def edit(self, section_id: int) -> str:
+        return self._link("plans.edit_section", section_id)
+
+    def history(self, section_id: int, language: str) -> str:
+        return self._link("plans.history", section_id, lang=language)
+
+    def move(self, section_id: int) -> str:
+        return self._link("plans.move_section", section_id)
+
+    def remove(self, section_id: int) -> str:
+        return self._link("plans.remove_section", section_id)
+
+    def translate(self, section_id: int) -> str:
+        return self._link("plans.translate", section_id, lang=self.language)
 
 
 def draft_key(section_id, language, base_revision_id) -> str:
@@ -136,7 +169,7 @@ def create(pair_id: int):
 @bp.get("/pairs/<int:pair_id>/plans/<int:plan_id>")
 @login_required
 def show(pair_id: int, plan_id: int):
-    plan = services.load_plan(pair_id, plan_id)
+    plan, next_version = services.load_plan_page(pair_id, plan_id)
     languages = services.languages_of(plan)
     language = request.args.get("lang") or services.default_language(plan, str(get_locale()))
     if language not in languages:
@@ -148,11 +181,18 @@ def show(pair_id: int, plan_id: int):
         "language": language,
         "languages": languages,
         "sections": services.read_plan(plan, language),
-        "new_section_form": SectionTitleForm(formdata=None),
+        "section_links": SectionLinks(plan, language),
+        # Only editors see the form (plan.html): no form built for readers.
+        "new_section_form": (
+            SectionTitleForm(formdata=None)
+            if policy.can_edit_plan_text(current_user, plan)
+            else None
+        ),
         "drafts_saved": session.pop(DRAFTS_SAVED, []),
     }
     for extra in PLAN_PAGE_EXTRAS:
         context.update(extra(plan, language))
+    context["next_version"] = next_version
     return render("plans/plan.html", "plan_sections", **context)
 
 

@@ -3,14 +3,15 @@ losing an update, restoring, and reading a plan in one language."""
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
 from flask import abort
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from .. import activity, db, policy
 from ..models import (
@@ -20,6 +21,7 @@ from ..models import (
     Plan,
     PlanAction,
     PlanSection,
+    PlanStatus,
     RevisionOrigin,
     SectionKind,
     SectionPresence,
@@ -67,6 +69,51 @@ def load_plan(pair_id: int, plan_id: int, may=None) -> Plan:
     if may is not None and not may(current_user, plan):
         abort(403)
     return plan
+
+
+@dataclass(frozen=True)
+class NextVersion:
+    """The version started from an adopted plan, as its page links to it."""
+
+    id: int
+    version: int
+
+
+@cache
+def _plan_page_query():
+    # Built once: building a statement with aliases costs more than running it.
+    following, after = aliased(Plan), aliased(Plan)
+    first_following = (
+        select(func.min(following.id))
+        .where(following.pair_id == Plan.pair_id, following.previous_id == Plan.id)
+        .correlate(Plan)
+        .scalar_subquery()
+    )
+    return (
+        select(Plan, after.id, after.version)
+        .join(Plan.pair)
+        .outerjoin(after, after.id == first_following)
+        .where(Plan.id == bindparam("plan_id"), Plan.pair_id == bindparam("pair_id"))
+        .options(
+            contains_eager(Plan.pair).options(
+                joinedload(Pair.mentor_city), joinedload(Pair.mentee_city)
+            )
+        )
+    )
+
+
+def load_plan_page(pair_id: int, plan_id: int) -> tuple[Plan, NextVersion | None]:
+    """The plan for its page, with its pair and the pair's cities (the page's title and nav)
+    and, for an adopted plan, the version that follows it: one query. 404 as load_plan."""
+    row = db.session.execute(_plan_page_query(), {"plan_id": plan_id, "pair_id": pair_id}).first()
+    policy.pair_or_404(pair_id)  # the pair just loaded: no query when the plan was found
+    if row is None:
+        abort(404)
+    plan, next_id, next_number = row
+    following_version = None
+    if next_id is not None and plan.status is PlanStatus.ADOPTED:
+        following_version = NextVersion(next_id, next_number)
+    return plan, following_version
 
 
 def section_or_404(plan: Plan, section_id: int) -> PlanSection:
@@ -402,29 +449,55 @@ def current_revisions(plan: Plan, languages: set[str]) -> dict[tuple[int, str], 
     return {(text.section_id, text.language): revision for text, revision in rows}
 
 
+@cache
+def _read_plan_query(translated: bool):
+    # Built once: building a statement with aliases costs more than running it.
+    source_text, source = aliased(SectionText), aliased(SectionRevision)
+    query = (
+        select(PlanSection, source)
+        .join(
+            source_text,
+            and_(
+                source_text.section_id == PlanSection.id,
+                source_text.language == bindparam("source_language"),
+            ),
+        )
+        .join(source, source.id == source_text.current_revision_id)
+        .where(PlanSection.plan_id == bindparam("plan_id"))
+        .order_by(PlanSection.position, PlanSection.id)
+    )
+    if not translated:
+        return query
+    translated_text, translation = aliased(SectionText), aliased(SectionRevision)
+    return (
+        query.add_columns(translation)
+        .outerjoin(
+            translated_text,
+            and_(
+                translated_text.section_id == PlanSection.id,
+                translated_text.language == bindparam("language"),
+            ),
+        )
+        .outerjoin(translation, translation.id == translated_text.current_revision_id)
+    )
+
+
 def read_plan(plan: Plan, language: str) -> list[ReadSection]:
     """The plan's sections in ``language``: translations where there are, else the source,
-    each with its state. Two queries, whatever the number of sections and revisions."""
-    sections = db.session.scalars(
-        select(PlanSection)
-        .where(PlanSection.plan_id == plan.id)
-        .order_by(PlanSection.position, PlanSection.id)
-    ).all()
-    heads = current_revisions(plan, {plan.language, language})
+    each with its state. One query, whatever the number of sections and revisions."""
+    arguments = {"plan_id": plan.id, "source_language": plan.language, "language": language}
+    if language == plan.language:
+        rows = db.session.execute(_read_plan_query(False), arguments)
+        return [
+            ReadSection(section, "source", language, head, head, None) for section, head in rows
+        ]
     read = []
-    for section in sections:
-        source = heads.get((section.id, plan.language))
-        if source is None:
-            continue
-        if language == plan.language:
-            read.append(ReadSection(section, "source", language, source, source, None))
-            continue
-        translation = heads.get((section.id, language))
-        if translation is None:
-            read.append(ReadSection(section, "missing", plan.language, source, source, None))
+    for section, head, translated in db.session.execute(_read_plan_query(True), arguments):
+        if translated is None:
+            read.append(ReadSection(section, "missing", plan.language, head, head, None))
         else:
-            state = "current" if translation.source_revision_id == source.id else "outdated"
-            read.append(ReadSection(section, state, language, translation, source, translation))
+            state = "current" if translated.source_revision_id == head.id else "outdated"
+            read.append(ReadSection(section, state, language, translated, head, translated))
     return read
 
 
