@@ -15,7 +15,7 @@ from flask_babel import (
     get_translations,
 )
 from flask_login import current_user
-from jinja2 import pass_context
+from jinja2 import pass_eval_context
 from markupsafe import Markup
 
 from .extensions import babel
@@ -99,14 +99,17 @@ def template_helpers() -> dict:
             bound["zone"] = get_timezone()
         return bound["catalogue"]
 
-    @pass_context
-    def gettext(context, string, **variables):
-        return _formatted(context, catalogue().ugettext(string), variables)
+    # The evaluation context only (for autoescape), not the template context: Jinja makes a
+    # copy of the template context for each call of a function that takes it from inside a
+    # loop or block that sets variables, and a page makes hundreds of such calls.
+    @pass_eval_context
+    def gettext(eval_ctx, string, **variables):
+        return _formatted(eval_ctx, catalogue().ugettext(string), variables)
 
-    @pass_context
-    def ngettext(context, singular, plural, num, **variables):
+    @pass_eval_context
+    def ngettext(eval_ctx, singular, plural, num, **variables):
         variables.setdefault("num", num)
-        return _formatted(context, catalogue().ungettext(singular, plural, num), variables)
+        return _formatted(eval_ctx, catalogue().ungettext(singular, plural, num), variables)
 
     def format_when(moment) -> str:
         catalogue()
@@ -116,11 +119,11 @@ def template_helpers() -> dict:
     return {"_": gettext, "gettext": gettext, "ngettext": ngettext, "format_when": format_when}
 
 
-def _formatted(context, text: str, variables: dict):
+def _formatted(eval_ctx, text: str, variables: dict):
     # The catalogue is ours, trusted as Jinja trusts it; the variables are escaped. Without
     # variables and without "%" the %-formatting would change nothing ("%%" must still
     # become "%"), so it is skipped.
-    if context.eval_ctx.autoescape:
+    if eval_ctx.autoescape:
         text = Markup(text)  # noqa: S704
     return text % variables if variables or "%" in text else text
 
