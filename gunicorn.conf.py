@@ -10,9 +10,11 @@ threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
-# Workers are recycled now and then, so a slow leak never grows unbounded.
-max_requests = 2000
-max_requests_jitter = 200
+# Workers are recycled now and then, so a slow leak never grows unbounded; not too often: a
+# worker takes about a second to exit, and at a few hundred requests a second 2000 requests
+# meant a restart every few seconds.
+max_requests = 10000
+max_requests_jitter = 1000
 # The app is imported once, in the master, and forked: a recycled or killed worker is back
 # in milliseconds instead of importing everything again (about two seconds of CPU each).
 preload_app = True
