@@ -452,33 +452,27 @@ def current_revisions(plan: Plan, languages: set[str]) -> dict[tuple[int, str], 
 @cache
 def _read_plan_query(translated: bool):
     # Built once: building a statement with aliases costs more than running it.
-    source_text, source = aliased(SectionText), aliased(SectionRevision)
+    def text_in(language: str):
+        """A section's text in the language bound as ``language``, and its head revision."""
+        text, revision = aliased(SectionText), aliased(SectionRevision)
+        on_section = and_(text.section_id == PlanSection.id, text.language == bindparam(language))
+        return text, on_section, revision, revision.id == text.current_revision_id
+
+    source_text, on_source, source, on_head = text_in("source_language")
     query = (
         select(PlanSection, source)
-        .join(
-            source_text,
-            and_(
-                source_text.section_id == PlanSection.id,
-                source_text.language == bindparam("source_language"),
-            ),
-        )
-        .join(source, source.id == source_text.current_revision_id)
+        .join(source_text, on_source)
+        .join(source, on_head)
         .where(PlanSection.plan_id == bindparam("plan_id"))
         .order_by(PlanSection.position, PlanSection.id)
     )
     if not translated:
         return query
-    translated_text, translation = aliased(SectionText), aliased(SectionRevision)
+    translated_text, on_translated, translation, on_translation = text_in("language")
     return (
         query.add_columns(translation)
-        .outerjoin(
-            translated_text,
-            and_(
-                translated_text.section_id == PlanSection.id,
-                translated_text.language == bindparam("language"),
-            ),
-        )
-        .outerjoin(translation, translation.id == translated_text.current_revision_id)
+        .outerjoin(translated_text, on_translated)
+        .outerjoin(translation, on_translation)
     )
 
 

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from .. import db, policy
 from ..htmx import render, wants_fragment
+from ..links import IdLinks
 from ..models import Pair, Task, TaskList, TaskStatus, utcnow
 from . import services
 from .forms import STATUSES, AssigneesForm, EditTaskForm, ListForm, TaskForm
@@ -59,15 +60,9 @@ def _etag(pair: Pair) -> str:
 
 # What every task row needs, worked out once per page rather than once per row: a url_for
 # per row and action, or a gettext or date format per row, would cost more than the rest.
+# A task's actions (status, move, assignees, delete) are paths under its URL, and a list's
+# under its own. _SLOT stands for a list's id in the add-task fields rendered once.
 _SLOT = 999_999_999
-
-
-def _url_prefix(endpoint: str, **values) -> str:
-    """What comes before the id in the URL of ``endpoint``: a task's URL (``tasks.edit``)
-    is the prefix and its id, its actions (status, move, assignees, delete) are paths
-    under it; and the same for a list (``tasks.rename_list``)."""
-    url = url_for(endpoint, **values, **{"task_id" if "list" not in endpoint else "list_id": _SLOT})
-    return url[: -len(str(_SLOT))]
 
 
 def _label(rows) -> None:
@@ -103,7 +98,8 @@ def _rows_context(pair: Pair) -> dict:
         "manage": policy.can_manage_tasks(current_user, pair),
         "today": services.today(),
         "statuses": {status: str(label) for status, label in STATUSES.items()},
-        "task_url": _url_prefix("tasks.edit", pair_id=pair.id),
+        "task_url": IdLinks("tasks.edit", "task_id", pair_id=pair.id),
+        "list_links": IdLinks("tasks.rename_list", "list_id", pair_id=pair.id),
     }
 
 
@@ -128,7 +124,6 @@ def _board(pair: Pair, *, task_forms=None, list_form=None, rename_forms=None, me
         etag=etag,
         poll_seconds=POLL_SECONDS,
         list_page=None,
-        list_url_prefix=_url_prefix("tasks.rename_list", pair_id=pair.id),
         **_rows_context(pair),
     )
     headers["ETag"] = f'"{etag}"'
