@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from conftest import make_test_app, make_user
 from workspace import create_app
 from workspace.config import secret_key
+from workspace.models import DataVersion
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,6 +55,7 @@ def test_concurrent_sqlite_writers_wait_instead_of_failing(tmp_path):
     app = make_test_app(url, tmp_path / "instance")
     engine = app.extensions["db_engine"]
     with engine.begin() as conn:
+        DataVersion.__table__.create(conn)  # every commit that writes sets a new one
         conn.exec_driver_sql("CREATE TABLE counter (n INTEGER)")
         conn.exec_driver_sql("INSERT INTO counter VALUES (0)")
     errors, barrier = [], threading.Barrier(8)

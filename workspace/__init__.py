@@ -7,7 +7,7 @@ from flask import Flask
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config, db, extensions, i18n, safety, security
+from . import config, db, extensions, i18n, page_cache, safety, security
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     db.init_app(app)
+    page_cache.init_app(app)
     extensions.csrf.init_app(app)
     extensions.htmx.init_app(app)
     extensions.limiter.init_app(app)

@@ -41,9 +41,9 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy.engine import URL, Engine
 
-from . import migrations
+from . import migrations, page_cache
 from .attachments import _STORED_NAME
-from .models import Base
+from .models import Base, DataVersion
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -477,7 +477,11 @@ def has_data(engine: Engine) -> bool:
     migrated database already has rows in others (SQLite FTS5 keeps its own bookkeeping)."""
     with engine.connect() as conn:
         existing = set(sa.inspect(conn).get_table_names())
-        tables = [t.name for t in Base.metadata.sorted_tables if t.name in existing]
+        tables = [
+            t.name
+            for t in Base.metadata.sorted_tables
+            if t.name in existing and t.name != DataVersion.__tablename__  # always one row
+        ]
         return any(
             conn.exec_driver_sql(f'SELECT 1 FROM "{t}" LIMIT 1').first()  # noqa: S608 (inspected)
             is not None
@@ -533,6 +537,10 @@ def restore_backup(app: Flask, path: Path, *, overwrite: bool = False) -> dict:
             _pg_restore(engine, db_copy, manifest)
         _replace_uploads(app, work / UPLOADS)
     migrations.upgrade(app)
+    # The restore bypassed our connections: running workers must not take the restored
+    # data version for the one their cached pages were rendered under.
+    with engine.begin() as conn:
+        page_cache.new_token(conn)
     engine.dispose()
     return manifest
 

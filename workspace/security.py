@@ -80,7 +80,13 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        # Personal pages must not be kept by the browser or a proxy.
-        if current_user and current_user.is_authenticated and request.endpoint != "static":
+        # Personal pages must not be kept by the browser or a proxy (a page from
+        # workspace/page_cache.py says so already, and has no user loaded).
+        if (
+            headers.get("Cache-Control") != "no-store"
+            and request.endpoint != "static"
+            and current_user
+            and current_user.is_authenticated
+        ):
             headers["Cache-Control"] = "no-store"
         return response

@@ -2,11 +2,13 @@ from alembic import context
 
 from workspace.models import Base
 from workspace.models.search import include_name
+from workspace.page_cache import unwatched
 
 config = context.config
 engine = config.attributes["engine"]
 
-with engine.connect() as connection:
+# Migrations change the schema, data_version's table included: no data version is set.
+with engine.connect() as connection, unwatched(connection):
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,

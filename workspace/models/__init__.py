@@ -4,6 +4,7 @@ from .activity import Activity, ActivityKind
 from .attachments import Attachment
 from .base import Base, utcnow
 from .benchmarks import AssessmentRating, GlossaryTerm, KeyFactor, KeyFactorText, Priority, Rating
+from .data_version import DataVersion
 from .invitation import Invitation
 from .membership import Membership, Role, Side, side_for
 from .notification import Notification, NotificationKind
@@ -52,6 +53,7 @@ __all__ = [
     "NotificationKind",
     "Base",
     "Cluster",
+    "DataVersion",
     "EmailPreference",
     "Invitation",
     "Membership",

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from .. import db, policy
 from ..auth import services as accounts
 from ..htmx import render, wants_fragment
+from ..page_cache import cached_page
 from . import services
 from .forms import InviteForm, parse_position
 
@@ -14,12 +15,14 @@ bp = Blueprint("pairs", __name__)
 
 
 @bp.get("/")
+@cached_page
 @login_required
 def home():
     return render_page("pairs/home.html", rows=services.pairs_of(current_user))
 
 
 @bp.get("/pairs/<int:pair_id>")
+@cached_page
 @login_required
 def overview(pair_id: int):
     # Loaded with everything it shows first and held, so the access check finds it in the

@@ -25,6 +25,7 @@ from ..htmx import navigate, render
 from ..labels import PLAN_STATUSES
 from ..links import IdLinks
 from ..models import ActivityKind, Plan, PlanSection, RevisionOrigin, SectionKind
+from ..page_cache import cached_page
 from ..threads.markdown import render as markdown
 from . import CSRF_RESCUES, PLAN_PAGE_EXTRAS, bp, services
 from .forms import ORIGINS, PlanForm, SectionForm, SectionTitleForm
@@ -144,6 +145,7 @@ def _index(pair, form=None, status=200):
 
 
 @bp.get("/pairs/<int:pair_id>/plans")
+@cached_page
 @login_required
 def index(pair_id: int):
     return _index(policy.pair_or_404(pair_id))
@@ -167,6 +169,7 @@ def create(pair_id: int):
 
 
 @bp.get("/pairs/<int:pair_id>/plans/<int:plan_id>")
+@cached_page
 @login_required
 def show(pair_id: int, plan_id: int):
     plan, next_version = services.load_plan_page(pair_id, plan_id)

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from .. import db, policy
 from ..htmx import render
 from ..models import SearchKind
+from ..page_cache import cached_page
 from . import index, services
 
 bp = Blueprint("search", __name__)
@@ -35,6 +36,7 @@ def _int_arg(name: str) -> int | None:
 
 
 @bp.get("/search")
+@cached_page
 @login_required
 def results():
     if not policy.can_search(current_user):

@@ -11,6 +11,7 @@ from .. import db, policy
 from ..htmx import render, wants_fragment
 from ..links import IdLinks
 from ..models import Pair, Task, TaskList, TaskStatus, utcnow
+from ..page_cache import cached_page
 from . import services
 from .forms import STATUSES, AssigneesForm, EditTaskForm, ListForm, TaskForm
 
@@ -141,6 +142,7 @@ def _done(pair: Pair, message: str, anchor: str | None = None):
 
 
 @bp.get("/pairs/<int:pair_id>/tasks")
+@cached_page
 @login_required
 def index(pair_id: int):
     pair = policy.pair_or_404(pair_id)

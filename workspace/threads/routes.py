@@ -32,6 +32,7 @@ from ..models import (
     SubscriptionState,
     Thread,
 )
+from ..page_cache import cached_page
 from ..safety import DB_INT_MAX, db_int
 from . import markdown, services
 from .forms import BulkModerationForm, EditForm, ModerationForm, ReplyForm, ThreadForm
@@ -118,6 +119,7 @@ def _list(pair: Pair | None = None, cluster: Cluster | None = None):
 
 
 @bp.get("/pairs/<int:pair_id>/threads")
+@cached_page
 @login_required
 def index(pair_id: int):
     return _list(pair=policy.pair_or_404(pair_id))
@@ -230,6 +232,7 @@ def _show_block() -> str:
 
 
 @bp.get("/threads/<int:thread_id>")
+@cached_page
 @login_required
 def show(thread_id: int):
     return _show(thread_or_404(thread_id))
@@ -267,6 +270,7 @@ def post_version(post: Post) -> str:
 
 
 @bp.get("/threads/<int:thread_id>/poll")
+@cached_page
 def poll(thread_id: int):
     """New posts after ?after=; when the thread's change count is no longer ?changes=, also
     the shown posts from ?first= again and the thread's status, to replace them in place.

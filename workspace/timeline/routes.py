@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from .. import attachments, db, policy
 from ..htmx import navigate, render, wants_fragment
 from ..models import EventKind, Pair, utcnow
+from ..page_cache import cached_page
 from . import ical, services
 from .forms import (
     ACTIVITY_KINDS,
@@ -66,6 +67,7 @@ def _timeline_context(pair: Pair) -> dict:
 
 
 @bp.get("/pairs/<int:pair_id>/timeline")
+@cached_page
 @login_required
 def index(pair_id: int):
     pair = policy.pair_or_404(pair_id)
