@@ -10,11 +10,13 @@ threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
-# Workers are recycled now and then, so a slow leak never grows unbounded; not too often: a
-# worker takes about a second to exit, and at a few hundred requests a second 2000 requests
-# meant a restart every few seconds.
-max_requests = 10000
-max_requests_jitter = 1000
+# Workers are recycled now and then, so a slow leak never grows unbounded; rarely, and each at
+# its own time: the master takes one to two seconds to replace a worker, and evenly loaded
+# workers with a narrow jitter reached their limit together (all of them gone at once: the
+# bench saw p99 over a second with 2,000 requests and a jitter of 200). Cached pages
+# (workspace/page_cache.py) go at a few thousand requests a second.
+max_requests = 100_000
+max_requests_jitter = 50_000
 # The app is imported once, in the master, and forked: a recycled or killed worker is back
 # in milliseconds instead of importing everything again (about two seconds of CPU each).
 preload_app = True
