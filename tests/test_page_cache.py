@@ -7,9 +7,10 @@ import sqlalchemy as sa
 from test_threads import start
 
 from workspace import db, page_cache
-from workspace.models import DataVersion, Post
+from workspace.models import DataVersion, Post, Thread, User
 from workspace.threads import services
 
+HOST = "workspace.test"  # SERVER_NAME in tests
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -52,6 +53,12 @@ def test_a_repeated_page_is_one_lookup_with_a_fresh_csrf_token(app, client, auth
     # Same page but for the CSRF tokens, which are this request's own and accepted.
     assert CSRF.sub("", again.text) == CSRF.sub("", first.text)
     csrf = CSRF.search(again.text).group(1)
+    app.config["WTF_CSRF_ENABLED"] = True  # off in tests; this one checks the token
+    refused = client.post(
+        f"/threads/{thread.id}/reply",
+        data={"csrf_token": csrf[:-2] + "xx", "body": "Forged", "language": "en"},
+    )
+    assert refused.status_code == 400
     reply = client.post(
         f"/threads/{thread.id}/reply",
         data={"csrf_token": csrf, "body": "Posted with a cached page token", "language": "en"},
@@ -175,3 +182,42 @@ def test_turned_off_every_request_renders(tmp_path, database_url):
         _, again = statements_of(app, lambda: client.get(f"/threads/{thread.id}"))
         assert len(again) > 3 and not any("data_version" in s for s in again)
     app.extensions["db_engine"].dispose()
+
+
+def test_in_redis_pages_are_shared_by_hosts_and_redis_down_is_a_miss(tmp_path, database_url):
+    """Two app instances (two hosts) on one database and one Redis (CI starts it on
+    127.0.0.1:6379): what one rendered, the other serves; a write shows on both."""
+    from conftest import AuthActions, build_world, make_test_app
+
+    shared = {"SECRET_KEY": "one-key-for-every-host"}
+    redis_url = "redis://127.0.0.1:6379/0"
+    one = make_test_app(database_url, tmp_path / "one", PAGE_CACHE_URL=redis_url, **shared)
+    two = make_test_app(database_url, tmp_path / "two", PAGE_CACHE_URL=redis_url, **shared)
+    unreachable = "redis://127.0.0.1:1/0"
+    down = make_test_app(database_url, tmp_path / "down", PAGE_CACHE_URL=unreachable, **shared)
+    with one.app_context():
+        world = build_world()
+        thread = start(world, body="Shared words")
+        thread_id, mentee_id, url = thread.id, world.mentee.id, f"/threads/{thread.id}"
+        first = one.test_client()
+        AuthActions(first).as_user(world.mentor)
+        first.get("/")  # the session's CSRF secret is set: the next page is kept
+        first.get(url)
+        cookie = first.get_cookie("session", domain=HOST).value
+    for app in (two, down):
+        with app.app_context():
+            client = app.test_client()
+            client.set_cookie("session", cookie, domain=HOST)
+            response, seen = statements_of(app, lambda c=client: c.get(url))
+            assert response.status_code == 200 and "Shared words" in response.text
+            assert (len(seen) == 1) is (app is two), seen  # a hit from Redis; a miss when down
+    with one.app_context():
+        thread, mentee = db.session.get(Thread, thread_id), db.session.get(User, mentee_id)
+        services.reply(thread, mentee, "News", "en")
+        db.session.commit()
+    with two.app_context():
+        client = two.test_client()
+        client.set_cookie("session", cookie, domain=HOST)
+        assert "News" in client.get(url).text
+    for app in (one, two, down):
+        app.extensions["db_engine"].dispose()

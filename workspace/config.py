@@ -55,8 +55,10 @@ def from_environment(instance_path: Path) -> dict:
         # Seconds one SQL statement may run (or wait for a lock) before it is cut off and the
         # request answered 503; kept well below gunicorn's timeout (gunicorn.conf.py), which
         # would kill the whole worker instead.
-        # Rendered pages each worker keeps while the data is unchanged (workspace/page_cache.py);
-        # 0 turns the cache off.
+        # Rendered pages kept while the data is unchanged (workspace/page_cache.py): in each
+        # worker (memory://, at most PAGE_CACHE_BYTES) or shared in Redis (redis://…, pages
+        # up to PAGE_CACHE_BYTES each); PAGE_CACHE_BYTES=0 turns the cache off.
+        "PAGE_CACHE_URL": env("PAGE_CACHE_URL", "memory://"),
         "PAGE_CACHE_BYTES": int(env("PAGE_CACHE_BYTES", str(32 * 1024 * 1024))),
         "DATABASE_STATEMENT_TIMEOUT": float(
             env("DATABASE_STATEMENT_TIMEOUT") or statement_timeout(env("GUNICORN_TIMEOUT", "30"))

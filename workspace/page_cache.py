@@ -14,8 +14,16 @@ Any write anywhere changes the token and empties the cache, so a stale page cann
 cache serves repeated reads between writes (reloads, back and forth, htmx redraws).
 
 The CSRF token in a stored page is replaced on every hit with the current request's.
+
+Where pages are kept: in each worker's memory by default (``PAGE_CACHE_URL=memory://``; a
+worker renders a page once for itself), or in Redis (``redis://…``), shared by every worker
+and host, each page for two minutes at most. Either way the database's token decides whether
+an entry is still good, so no worker ever depends on another's.
 """
 
+import hashlib
+import json
+import logging
 import secrets
 import threading
 import time
@@ -39,6 +47,8 @@ READ_TOKEN = sa.text("SELECT token FROM data_version WHERE id = 1")
 SET_TOKEN = sa.text("UPDATE data_version SET token = :token WHERE id = 1")
 FIRST_TOKEN = sa.text("INSERT INTO data_version (id, token) VALUES (1, :token)")
 CSRF_MARK = b"\x00csrf\x00"
+REDIS_SECONDS = 120  # a page in Redis outlives its token by no more than this
+log = logging.getLogger("workspace.page_cache")
 WROTE = "page_cache_wrote"
 UNWATCHED = "page_cache_unwatched"
 
@@ -102,6 +112,16 @@ class Entry:
             body = body.replace(CSRF_MARK, generate_csrf().encode())
         return current_app.response_class(body, self.status, list(self.headers))
 
+    def dumps(self) -> bytes:
+        head = json.dumps([self.status, self.headers, self.has_csrf]).encode()
+        return head + b"\n" + self.body
+
+    @classmethod
+    def loads(cls, raw: bytes) -> "Entry":
+        head, _newline, body = raw.partition(b"\n")
+        status, headers, has_csrf = json.loads(head)
+        return cls(body, status, tuple(map(tuple, headers)), has_csrf)
+
 
 class PageCache:
     """Entries for one data token, least recently used dropped beyond ``max_bytes``."""
@@ -141,6 +161,39 @@ class PageCache:
                 self.size -= len(dropped.body)
 
 
+class RedisPageCache:
+    """Entries shared by every worker and host: named by the token and a digest of the
+    request's key (which holds the session's secrets), gone after ``REDIS_SECONDS``. Redis
+    out of reach is a miss, not an error: the page is rendered."""
+
+    def __init__(self, url: str, max_bytes: int):
+        import redis
+
+        self.redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self.max_bytes = max_bytes
+        self.errors = (redis.RedisError, OSError)
+
+    @staticmethod
+    def _name(token: int, key: str) -> str:
+        return f"workspace:page:{token}:{hashlib.sha256(key.encode()).hexdigest()}"
+
+    def get(self, token: int, key: str) -> Entry | None:
+        try:
+            raw = self.redis.get(self._name(token, key))
+        except self.errors as error:
+            log.warning("page cache: Redis unavailable (%s)", error)
+            return None
+        return Entry.loads(raw) if raw else None
+
+    def put(self, token: int, key: str, entry: Entry) -> None:
+        if len(entry.body) > self.max_bytes:
+            return
+        try:
+            self.redis.set(self._name(token, key), entry.dumps(), ex=REDIS_SECONDS)
+        except self.errors as error:
+            log.warning("page cache: Redis unavailable (%s)", error)
+
+
 def request_key() -> str | None:
     """Everything a cached page's response depends on besides the data, or None when this
     request is not to be cached (signed out, or a message waiting to be shown)."""
@@ -154,7 +207,7 @@ def request_key() -> str | None:
             request.scheme,
             request.full_path,
             headers.get("Accept-Language"),
-        headers.get("If-None-Match"),
+            headers.get("If-None-Match"),
             htmx,
             sorted(session.items()),
             int(time.time() // 60),
@@ -193,7 +246,7 @@ def cached_page(view):
 
     @wraps(view)
     def cached(*args, **kwargs):
-        cache: PageCache | None = current_app.extensions.get("page_cache")
+        cache: PageCache | RedisPageCache | None = current_app.extensions.get("page_cache")
         key = request_key() if cache is not None and request.method == "GET" else None
         token = db.session.execute(READ_TOKEN).scalar() if key is not None else None
         if token is None:
@@ -210,5 +263,12 @@ def cached_page(view):
 
 def init_app(app: Flask) -> None:
     watch(db.engine_for(app))
-    if size := app.config["PAGE_CACHE_BYTES"]:
+    size, url = app.config["PAGE_CACHE_BYTES"], app.config["PAGE_CACHE_URL"]
+    if not size:
+        return
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        app.extensions["page_cache"] = RedisPageCache(url, size)
+    elif url == "memory://":
         app.extensions["page_cache"] = PageCache(size)
+    else:
+        raise ValueError(f"PAGE_CACHE_URL is memory:// or redis://…, not {url!r}")

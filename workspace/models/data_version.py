@@ -1,5 +1,7 @@
 """One row that changes whenever anything in the database does (workspace/page_cache.py)."""
 
+import secrets
+
 from sqlalchemy import BigInteger, event, insert
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -18,4 +20,5 @@ class DataVersion(Base):
 
 @event.listens_for(DataVersion.__table__, "after_create")
 def _first_row(table, connection, **_kw) -> None:
-    connection.execute(insert(table).values(id=1, token=0))
+    # Random from the start too: two databases never share a token (a shared Redis cache).
+    connection.execute(insert(table).values(id=1, token=secrets.randbits(62)))

@@ -5,6 +5,8 @@ Revises: 5d2a9c7e41f3
 Create Date: 2026-12-04 18:40:00.000000
 """
 
+import secrets
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -22,7 +24,8 @@ def upgrade() -> None:
         sa.Column('token', sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_data_version')),
     )
-    op.bulk_insert(table, [{'id': 1, 'token': 0}])
+    # Random from the start: two databases never share a token (a shared Redis cache).
+    op.bulk_insert(table, [{'id': 1, 'token': secrets.randbits(62)}])
 
 
 def downgrade() -> None:
