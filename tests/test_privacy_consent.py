@@ -330,3 +330,29 @@ def test_the_register_costs_the_same_queries_for_any_number_of_pairs(
     assert page.text.count("Given on") == 7
     assert len(many) == len(few), many
     assert len(many) <= 8, many  # user, pairs, consultants, members, consents, admins, filter
+
+
+def test_the_register_pages_by_pair_with_the_same_queries(
+    app, client, auth, world, session, monkeypatch
+):
+    from workspace.privacy import register
+
+    monkeypatch.setattr(register, "REGISTER_PAGE", 2)
+    cluster = Cluster(name="Cluster three")
+    extra = [make_pair(f"Mentor {n}", f"Mentee {n}", cluster=cluster) for n in range(3)]
+    session.commit()
+    ids = [world.pair.id, world.other_pair.id, *(p.id for p in extra)]
+    auth.as_user(world.admin)
+    seen, url, counts = [], "/admin/register", []
+    while url:
+        with count_queries(app) as statements:
+            page = client.get(url).text
+        counts.append(len(statements))
+        shown = [i for i in ids if f'id="register-pair-{i}"' in page]
+        assert 1 <= len(shown) <= 2, shown
+        seen += shown
+        nxt = re.search(r'<a href="([^"]+)">Next page</a>', page)
+        url = nxt.group(1).replace("&amp;", "&") if nxt else None
+        assert ("First page" in page) is (len(seen) > len(shown))
+    assert seen == sorted(ids)  # each pair once, in order
+    assert len(set(counts)) == 1, counts

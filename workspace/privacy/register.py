@@ -2,7 +2,8 @@
 
 Everyone who sees a pair sees it for one of three reasons: a membership (by role and side;
 network members on the basis of their consent), consulting the pair's cluster, or being a
-programme administrator. The page loads in a fixed number of queries however many pairs.
+programme administrator. The pairs are paged by keyset on their id, and a page loads in a
+fixed number of queries however many pairs there are.
 """
 
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from . import bp
 # Members first, in the order of the pair's structure, then consultants, then admins.
 _ROLE_ORDER = {Role.MENTOR: 0, Role.MENTEE: 1, Role.PARTNER: 2, Role.NETWORK: 3}
 _SIDE_ORDER = {Side.MENTOR: 0, Side.MENTEE: 1}
+REGISTER_PAGE = 10  # pairs a page: about 30 people each
 
 
 @dataclass
@@ -50,8 +52,11 @@ def pair_options() -> list[tuple[int, str]]:
     return [(pair_id, f"{a} – {b}") for pair_id, a, b in rows]
 
 
-def who_sees(pair_id: int | None = None) -> list[tuple[Pair, list[Viewer]]]:
-    """Each pair (or the one named) with everyone who can see it; four queries in all."""
+def who_sees(
+    pair_id: int | None = None, after: int | None = None
+) -> tuple[list[tuple[Pair, list[Viewer]]], int | None]:
+    """A page of pairs (or the one named), after the pair id ``after``, each with everyone who
+    can see it, and the id to start the next page after (None on the last)."""
     query = (
         select(Pair)
         .options(
@@ -63,14 +68,18 @@ def who_sees(pair_id: int | None = None) -> list[tuple[Pair, list[Viewer]]]:
             ),
         )
         .order_by(Pair.id)
+        .limit(REGISTER_PAGE + 1)
     )
-    consents_query = select(Consent).where(Consent.pair_id.is_not(None))
     if pair_id is not None:
         query = query.where(Pair.id == pair_id)
-        consents_query = consents_query.where(Consent.pair_id == pair_id)
+    if after is not None:
+        query = query.where(Pair.id > after)
     pairs = list(db.session.scalars(query).unique())
+    next_after = pairs[REGISTER_PAGE - 1].id if len(pairs) > REGISTER_PAGE else None
+    pairs = pairs[:REGISTER_PAGE]
     latest: dict[tuple[int, int], Consent] = {}
-    for consent in db.session.scalars(consents_query.order_by(Consent.given_at, Consent.id)):
+    consents = select(Consent).where(Consent.pair_id.in_([p.id for p in pairs]))
+    for consent in db.session.scalars(consents.order_by(Consent.given_at, Consent.id)):
         latest[(consent.user_id, consent.pair_id)] = consent
     admins = list(
         db.session.scalars(
@@ -99,7 +108,7 @@ def who_sees(pair_id: int | None = None) -> list[tuple[Pair, list[Viewer]]]:
             viewers += [Viewer(user=u, reason="consultant") for u in pair.cluster.consultants]
         viewers += [Viewer(user=u, reason="admin") for u in admins]
         register.append((pair, viewers))
-    return register
+    return register, next_after
 
 
 @bp.get("/admin/register")
@@ -107,9 +116,13 @@ def who_sees(pair_id: int | None = None) -> list[tuple[Pair, list[Viewer]]]:
 @programme_admin_required
 def register():
     pair_id = request.args.get("pair", type=int)
+    after = request.args.get("after", type=int)
+    register, next_after = who_sees(pair_id, after)
     return render_page(
         "privacy/register.html",
-        register=who_sees(pair_id),
+        register=register,
+        next_after=next_after,
+        first_page=not after,
         options=pair_options(),
         selected=pair_id,
     )
