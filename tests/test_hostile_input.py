@@ -82,7 +82,8 @@ TEXT = [
     "%_' OR 1=1 -- \"; DROP TABLE user_account; --",
 ]
 DATES = ["2023-02-29", "2026-13-01", "99999-01-01", "before\x00after"]
-NUMBERS = ["-1", "1e309", "NaN", str(2**63), str(-(2**63) - 1)]
+# 2**31: past PostgreSQL's INTEGER (ids), though a 64-bit integer holds it.
+NUMBERS = ["-1", "1e309", "NaN", str(2**31), str(2**63), str(-(2**63) - 1)]
 CHOICES = ["admin", "<script>alert('hostile')</script>", "before\x00after", "' OR 1=1 --"]
 DEFAULT_MAX = 20_000  # a text field that does not say its length: 10x the longest we take
 
@@ -460,10 +461,11 @@ def test_the_pages_of_the_world_are_clean(kind, database_kind, client, auth):  #
 QUERY_PARAMS = (
     "q", "before", "after", "first", "kind", "lang", "from", "to", "edit", "before_at",
     "before_id", "quote", "changes", "events", "comments", "date_from", "date_to", "pair",
-    "person", "action", "next",
+    "person", "action", "next", "list",
 )  # fmt: skip
 QUERY_VALUES = [
     "before\x00after",
+    str(2**31),
     str(2**63),
     "NaN",
     "%_' OR 1=1 --",
@@ -552,7 +554,7 @@ def test_ids_beyond_the_databases_integers_are_not_found(kind, client, auth):
         values.update({name: "x" for name in rule.arguments - set(numbers)})
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             path = adapter.build(rule.endpoint, values, method=method)
-            for huge in (str(2**63), "9" * 30):
+            for huge in (str(2**31), str(2**63), "9" * 30):
                 sent += 1
                 response = client.open(path.replace("/1", "/" + huge), method=method)
                 if response.status_code not in (404, 405):

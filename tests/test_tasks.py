@@ -489,6 +489,43 @@ def test_my_work_query_count_is_fixed(client, auth, world, app):
     assert queries() == small
 
 
+def test_my_work_pages_each_task_list_by_keyset(client, auth, world, app, monkeypatch):
+    """Overdue, then by due date, undated last; each task once across the pages, and every
+    page the same queries."""
+    monkeypatch.setattr(services, "MY_WORK_LIMIT", 2)
+    todo = services.create_list(world.pair, "Many", world.mentor)
+    today = services.today()
+    dues = [None, today - timedelta(days=3), today + timedelta(days=2), None, today]
+    dues += [today - timedelta(days=3), today + timedelta(days=2)]
+    for n, due in enumerate(dues):
+        services.create_task(
+            todo, f"Paged task {n}", world.mentor, due_on=due, assignees=[world.mentee]
+        )
+    db.session.commit()
+    tasks = db.session.scalars(select(Task).where(Task.title.startswith("Paged task"))).all()
+    expected = [
+        t.title for t in sorted(tasks, key=lambda t: (t.due_on is None, t.due_on or today, t.id))
+    ]
+    auth.as_user(world.mentee)
+    full = client.get("/my-work").text
+    assert 'id="threads-heading"' in full and "list=assigned" in full
+    url, seen, counts = "/my-work?list=assigned", [], []
+    while url:
+        with count_queries(app) as statements:
+            page = client.get(url).text
+        counts.append(len(statements))
+        assert 'id="created-heading"' not in page and 'id="threads-heading"' not in page
+        seen += re.findall(r">(Paged task \d)</a>", page)
+        assert ("First page" in page) is (len(seen) > 2)
+        nxt = re.search(r'<a href="([^"]+)">Next page</a>', page)
+        url = nxt.group(1).replace("&amp;", "&") if nxt else None
+    assert seen == expected
+    assert len(set(counts[1:])) == 1, counts  # the first page has no task to start after
+    auth.as_user(world.mentor)
+    created = client.get("/my-work?list=created").text
+    assert "Paged task" in created and 'id="assigned-heading"' not in created
+
+
 def test_nav_links(client, auth, world):
     """The nav links: "My work" in the header, "Tasks" in the pair's sections."""
     auth.as_user(world.mentor)

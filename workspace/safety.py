@@ -20,12 +20,13 @@ def safe_next_url(target: str | None) -> str | None:
 
 # Numbers and text from a request that the database could not take -----------------------------
 
-# The database's integers are 64-bit: an id or cursor beyond that is no row, not a 500.
-DB_INT_MAX = 2**63 - 1
+# Ids, counts and cursors are INTEGER columns: 32-bit on PostgreSQL (64-bit on SQLite). A
+# value beyond that is no row, not a 500 ("integer out of range").
+DB_INT_MAX = 2**31 - 1
 
 
 def db_int(value) -> int:
-    """``int(value)``, refusing (ValueError) what no 64-bit integer column can hold."""
+    """``int(value)``, refusing (ValueError) what no integer column can hold."""
     number = int(value)
     if not -DB_INT_MAX - 1 <= number <= DB_INT_MAX:
         raise ValueError("out of the database's range")
@@ -45,7 +46,7 @@ class Request(FlaskRequest):
 
 
 class DbIntConverter(IntegerConverter):
-    """``<int:id>`` in a URL: beyond a 64-bit integer, no route matches (404)."""
+    """``<int:id>`` in a URL: beyond an integer column, no route matches (404)."""
 
     def __init__(self, map, fixed_digits=0, min=None, max=DB_INT_MAX, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)

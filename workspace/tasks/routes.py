@@ -375,17 +375,32 @@ def move(pair_id: int, task_id: int):
 @bp.get("/my-work")
 @login_required
 def my_work():
+    """Everything of mine; ``?list=assigned|created&after=<task id>`` is one of the two task
+    lists alone, a page on (keyset)."""
     today = services.today()
-    assigned = services.assigned_to(current_user, today)
-    created = services.created_by(current_user, today)
+    only = request.args.get("list")
+    if only not in MY_WORK_LISTS:
+        only = None
+    after = None
+    if only and (after_id := request.args.get("after", type=int)):
+        after = db.session.get(Task, after_id)  # gone since: start again from the top
+    lists = {}
+    for name, tasks_of in MY_WORK_LISTS.items():
+        if only in (None, name):
+            tasks = tasks_of(current_user, today, after)
+            more = len(tasks) > services.MY_WORK_LIMIT
+            tasks = tasks[: services.MY_WORK_LIMIT]
+            lists[name] = (tasks, tasks[-1].id if more else None)
     return render_page(
         "tasks/my_work.html",
         today=today,
-        assigned=assigned[: services.MY_WORK_LIMIT],
-        assigned_more=len(assigned) > services.MY_WORK_LIMIT,
-        created=created[: services.MY_WORK_LIMIT],
-        created_more=len(created) > services.MY_WORK_LIMIT,
-        events=services.upcoming_events(current_user, utcnow()),
-        threads=services.unread_threads(current_user),
+        only=only,
+        first_page=after is None,
+        lists=lists,
+        events=[] if only else services.upcoming_events(current_user, utcnow()),
+        threads=[] if only else services.unread_threads(current_user),
         statuses=STATUSES,
     )
+
+
+MY_WORK_LISTS = {"assigned": services.assigned_to, "created": services.created_by}

@@ -37,7 +37,7 @@ from ..models import (
 from ..notifications.services import notify
 
 SUBJECT = "task"
-MY_WORK_LIMIT = 100
+MY_WORK_LIMIT = 50  # tasks a page of "My work"
 DONE_SHOWN = 5  # done tasks shown per list on the board; the rest on the list's done page
 DONE_PAGE = 50
 
@@ -290,7 +290,10 @@ def _visible_pairs(user: User):
     )
 
 
-def _my_work_query(user: User, on: date):
+def _my_work_query(user: User, on: date, after: Task | None = None):
+    """Open tasks in the pairs the user sees, overdue first, then by due date, undated last
+    (which is the order of (due date, id) with undated last: overdue means due before
+    ``on``); paged by keyset after the task ``after``."""
     overdue_first = case((Task.due_on < on, 0), else_=1)
     query = (
         select(Task)
@@ -306,21 +309,32 @@ def _my_work_query(user: User, on: date):
     )
     if (visible := _visible_pairs(user)) is not None:
         query = query.where(visible)
+    if after is not None:
+        if after.due_on is None:
+            query = query.where(Task.due_on.is_(None), Task.id > after.id)
+        else:
+            query = query.where(
+                or_(
+                    Task.due_on.is_(None),
+                    Task.due_on > after.due_on,
+                    and_(Task.due_on == after.due_on, Task.id > after.id),
+                )
+            )
     return query
 
 
-def assigned_to(user: User, on: date) -> list[Task]:
+def assigned_to(user: User, on: date, after: Task | None = None) -> list[Task]:
     """Open tasks assigned to the user in the pairs they see: overdue first, then by due
-    date; at most MY_WORK_LIMIT + 1 (the extra one says there are more)."""
-    query = _my_work_query(user, on).where(
+    date; a page of MY_WORK_LIMIT, and one more if there are more."""
+    query = _my_work_query(user, on, after).where(
         Task.id.in_(select(task_assignee.c.task_id).where(task_assignee.c.user_id == user.id))
     )
     return list(db.session.scalars(query).unique())
 
 
-def created_by(user: User, on: date) -> list[Task]:
-    """Open tasks the user created, in the pairs they see, in the same order."""
-    query = _my_work_query(user, on).where(Task.created_by_id == user.id)
+def created_by(user: User, on: date, after: Task | None = None) -> list[Task]:
+    """Open tasks the user created, in the pairs they see, in the same order and pages."""
+    query = _my_work_query(user, on, after).where(Task.created_by_id == user.id)
     return list(db.session.scalars(query).unique())
 
 
