@@ -52,14 +52,14 @@ def from_environment(instance_path: Path) -> dict:
         # How many reverse proxies in front of us set X-Forwarded-*; 0 trusts none of them,
         # so a spoofed X-Forwarded-For can't dodge the per-address rate limits.
         "FORWARDED_PROXIES": int(env("FORWARDED_PROXIES", "0")),
-        # Seconds one SQL statement may run (or wait for a lock) before it is cut off and the
-        # request answered 503; kept well below gunicorn's timeout (gunicorn.conf.py), which
-        # would kill the whole worker instead.
         # Rendered pages kept while the data is unchanged (workspace/page_cache.py): in each
         # worker (memory://, at most PAGE_CACHE_BYTES) or shared in Redis (redis://…, pages
         # up to PAGE_CACHE_BYTES each); PAGE_CACHE_BYTES=0 turns the cache off.
         "PAGE_CACHE_URL": env("PAGE_CACHE_URL", "memory://"),
         "PAGE_CACHE_BYTES": int(env("PAGE_CACHE_BYTES", str(32 * 1024 * 1024))),
+        # Seconds one SQL statement may run (or wait for a lock) before it is cut off and the
+        # request answered 503; kept well below gunicorn's timeout (gunicorn.conf.py), which
+        # would kill the whole worker instead.
         "DATABASE_STATEMENT_TIMEOUT": float(
             env("DATABASE_STATEMENT_TIMEOUT") or statement_timeout(env("GUNICORN_TIMEOUT", "30"))
         ),

@@ -235,9 +235,10 @@ def _entry(response) -> Entry | None:
         body = body.replace(csrf.encode(), CSRF_MARK)
     # Personal pages are not kept by browsers or proxies (as workspace/security.py says for
     # every signed-in page; said here so that a hit needs no user loaded).
-    headers = [(k, v) for k, v in response.headers.items() if k != "Content-Length"]
-    headers = [(k, v) for k, v in headers if k != "Cache-Control"] + [("Cache-Control", "no-store")]
-    return Entry(body, response.status_code, tuple(headers), has_csrf)
+    headers = [
+        (k, v) for k, v in response.headers.items() if k not in ("Content-Length", "Cache-Control")
+    ]
+    return Entry(body, response.status_code, (*headers, ("Cache-Control", "no-store")), has_csrf)
 
 
 def cached_page(view):

@@ -372,6 +372,10 @@ def move(pair_id: int, task_id: int):
 # My work --------------------------------------------------------------------------------
 
 
+# The task lists of "My work", each paged on its own with ?list=<name>.
+MY_WORK_LISTS = {"assigned": services.assigned_to, "created": services.created_by}
+
+
 @bp.get("/my-work")
 @login_required
 def my_work():
@@ -401,6 +405,3 @@ def my_work():
         threads=[] if only else services.unread_threads(current_user),
         statuses=STATUSES,
     )
-
-
-MY_WORK_LISTS = {"assigned": services.assigned_to, "created": services.created_by}
